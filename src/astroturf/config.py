@@ -1,0 +1,87 @@
+"""Scan parameters: one frozen dataclass, recorded verbatim in the manifest.
+
+Precedence (lowest to highest): defaults here < ``astroturf.toml`` / ``--config`` file <
+``ASTROTURF_<FIELD>`` environment variables < command-line flags. Only this module knows it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from astroturf.errors import UsageError
+
+
+@dataclass(frozen=True)
+class ScanParams:
+    """Every knob of a scan. Defaults are what a careful analyst would choose first."""
+
+    window: float = 60.0  # seconds; co-actions count when |dt| <= window (inclusive)
+    fdr: float = 0.05  # false discovery rate at the cluster level
+    seed: int = 0  # every random step is seeded from this
+    max_key_accounts: int = 1000  # keys used by more accounts are "hot": bounded fan-out
+    max_fanout: int = 50  # neighbours per action inside a hot key
+    near_dup_threshold: float = 70.0  # rapidfuzz ratio (0-100) for near-duplicate texts
+    min_text_chars: int = 20  # shorter normalised texts are too generic to be templates
+    burst_hours: float = 24.0  # creation-burst window
+    min_cluster_size: int = 2
+    resolution: float = 1.0  # community detection resolution
+    max_evidence: int = 20  # evidence items kept per edge
+    signals: str = "all"  # comma-separated signal names to run, or "all"
+    engine: str = "pandas"  # "pandas" (single process) or "dask"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    target = {f.name: f.type for f in fields(ScanParams)}[name]
+    try:
+        if target == "float":
+            return float(value)
+        if target == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be a {target}, got {value!r}", source=source,
+                         hint=f"fix the value of {name}") from None
+
+
+def load_params(*, config_file: str | os.PathLike[str] | None = None,
+                env: dict[str, str] | None = None,
+                overrides: dict[str, Any] | None = None) -> ScanParams:
+    """Resolve parameters with the documented precedence; unknown keys are an error."""
+    known = {f.name for f in fields(ScanParams)}
+    values: dict[str, Any] = {}
+    path = Path(config_file) if config_file else Path("astroturf.toml")
+    if config_file or path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(f"cannot read config: {exc}", source=str(path),
+                             hint="fix the TOML syntax or pass another --config") from None
+        data = data.get("scan", data)
+        for key, value in data.items():
+            key = key.replace("-", "_")
+            if key not in known:
+                raise UsageError(f"unknown setting {key!r}", source=str(path),
+                                 hint=f"known settings: {', '.join(sorted(known))}")
+            values[key] = _convert(key, value, str(path))
+    env = os.environ if env is None else env
+    for key in known:
+        var = f"ASTROTURF_{key.upper()}"
+        if var in env:
+            values[key] = _convert(key, env[var], var)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = _convert(key, value, f"--{key.replace('_', '-')}")
+    params = ScanParams(**values)
+    if not 0 < params.fdr < 1:
+        raise UsageError(f"fdr must be between 0 and 1, got {params.fdr}", hint="e.g. --fdr 0.05")
+    if params.window <= 0:
+        raise UsageError(f"window must be positive, got {params.window}", hint="e.g. --window 60")
+    return params
