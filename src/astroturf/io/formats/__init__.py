@@ -1,0 +1,1 @@
+"""Format modules. Importing this package registers every format with the registry."""
