@@ -1,0 +1,403 @@
+"""Plumbing shared by the platform readers: streaming JSON, CSV loading, one way to finish.
+
+Every platform reader turns its records into two frames that already use canonical column names
+(``posts`` with raw time values, ``accounts`` with one row per sighting of an account) and hands
+them to :func:`finish_dataset`, which parses times, drops and counts unusable rows, warns about
+spreadsheet-mangled ids, de-duplicates, sorts and coerces. So every reader behaves the same on
+bad input and gives the same output for the same rows in any order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from astroturf.errors import InputError, UsageError
+from astroturf.io.opening import base_name, open_input, read_head, read_sample
+from astroturf.io.timeparse import parse_times
+from astroturf.schema import (
+    ACCOUNT_COLUMNS,
+    POST_COLUMNS,
+    Dataset,
+    coerce_accounts,
+    coerce_posts,
+)
+
+log = logging.getLogger("astroturf.io.formats")
+
+BATCH_SIZE = 50_000
+MANGLED_ID = r"^[+-]?\d(?:[.,]\d+)?[eE]\+?\d+$"  # 1.23457E+18: an id that went through Excel
+ID_FIELDS = ("post_id", "account_id", "target_post_id", "target_account_id")
+
+
+@dataclass
+class ReadLog:
+    """What reading found out, per file: counts of dropped rows by reason, warnings."""
+
+    source: str
+    fmt: str = ""
+    strict: bool = False
+    rows_read: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    noted: set[str] = field(default_factory=set)
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
+
+    def warn_once(self, key: str, message: str) -> None:
+        if key not in self.noted:
+            self.noted.add(key)
+            self.warn(message)
+
+    def warn(self, message: str) -> None:
+        log.warning("%s: %s", self.source, message)
+        self.warnings.append(message)
+
+    def bad_record(self, where: str, problem: str, hint: str) -> None:
+        """A malformed line/row: an error in strict mode, else skipped and counted."""
+        if self.strict:
+            raise InputError(f"{where}: {problem}", source=self.source, hint=hint)
+        if "malformed_row" not in self.dropped:
+            self.warn(f"{where}: {problem} (skipped; later ones are only counted)")
+        self.drop("malformed_row")
+
+
+def reject_mapping(mapping: dict[str, str] | None, fmt: str) -> None:
+    """Platform JSON readers have fixed field paths; a --map would be silently ignored."""
+    if mapping:
+        raise UsageError(f"--map is not supported by format {fmt!r} (its fields are fixed)",
+                         hint="drop --map, or flatten the file and use --format csv/jsonl")
+
+
+def merge_mapping(fixed: dict[str, str], overrides: dict[str, str] | None,
+                  source: str) -> dict[str, str]:
+    """A format's fixed column mapping with --map overrides on top (empty value = unmap)."""
+    from astroturf.io.columns import resolve_key
+
+    out = dict(fixed)
+    for key, column in (overrides or {}).items():
+        full = resolve_key(key, source=source)
+        if column:
+            out[full] = column
+            if full == "posts.account_id":
+                out["accounts.account_id"] = column
+        else:
+            out.pop(full, None)
+    return out
+
+
+def _decode_json(raw: bytes, rlog: ReadLog, where: str) -> Any:
+    if b"\x00" in raw:
+        raw = raw.replace(b"\x00", b"")
+        rlog.warn_once("nul", f"{where}: NUL bytes were removed")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        rlog.warn_once("utf8", f"{where}: bytes that are not UTF-8 were replaced by U+FFFD")
+        return json.loads(raw.decode("utf-8", errors="replace"))
+
+
+def iter_json_lines(path: str, rlog: ReadLog, *,
+                    batch_size: int = BATCH_SIZE) -> Iterator[list[Any]]:
+    """Parsed JSON values of a JSON-lines file, in batches (bounded memory on huge dumps).
+
+    Blank lines are ignored; NUL bytes removed; a BOM tolerated; a line that is not JSON is
+    skipped and counted as 'malformed' (an InputError naming the line with ``strict``).
+    """
+    batch: list[Any] = []
+    with open_input(path) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip(b" \t\r\n\x00"):
+                continue
+            try:
+                batch.append(_decode_json(raw, rlog, f"line {lineno}"))
+            except json.JSONDecodeError as exc:
+                rlog.bad_record(f"line {lineno}", f"not valid JSON ({exc.msg})",
+                                "fix or delete that line, or drop --strict to skip it")
+                continue
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def load_json_document(path: str, rlog: ReadLog) -> Any:
+    """One JSON document (a Telegram result.json, a Mastodon outbox) parsed whole."""
+    with open_input(path) as fh:
+        raw = fh.read()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.strip():
+        raise InputError("file is empty", source=rlog.source,
+                         hint="export again; the file has no content")
+    try:
+        return _decode_json(raw, rlog, "document")
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                         source=rlog.source,
+                         hint="the file may be truncated; export it again") from None
+
+
+def check_not_empty(path: str) -> None:
+    """An empty file is a mistake (wrong path, failed export), never an empty scan."""
+    if not read_head(path, 64).strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise InputError("file is empty", source=path,
+                         hint="check the path, or export the data again")
+
+
+def dig(obj: Any, *keys: str) -> Any:
+    """obj[k1][k2]... or None when any level is missing or not a dict."""
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def join_items(items: Any) -> str | None:
+    """Space-joined non-empty strings from a list (None when there are none)."""
+    if not items:
+        return None
+    out = " ".join(str(x).strip() for x in items if x is not None and str(x).strip())
+    return out or None
+
+
+def as_id(value: Any) -> str | None:
+    """An id as a string; JSON integers stay exact, empty values become None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+def finish_dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, *, fmt: str,
+                   mapping: dict[str, str]) -> Dataset:
+    """Canonical Dataset from reader frames with canonical names and raw (unparsed) times.
+
+    posts: any of POST_COLUMNS (created_at raw); accounts: any of ACCOUNT_COLUMNS plus an
+    optional ``seen`` column (raw time the profile was observed: the latest sighting wins).
+    """
+    if len(posts) == 0:
+        raise InputError("no posts in the file", source=rlog.source,
+                         hint=f"check that this {rlog.fmt} export holds posts (not only its "
+                              f"structure or header), or that --format is right")
+    if "post_id" not in posts.columns or posts["post_id"].isna().any():
+        posts = _synthesise_ids(posts, rlog.source)
+    times = parse_times(posts["created_at"], source=rlog.source, column=mapping.get(
+        "posts.created_at", "created_at"), strict=rlog.strict)
+    raw_time = posts["created_at"]
+    posts = posts.assign(created_at=times.values)
+    posts = _drop_unusable(posts, rlog, mapping, raw_time)
+    posts = coerce_posts(_normalise_lists(posts))
+    _warn_mangled(posts, rlog)
+    posts = _fill_target_accounts(_dedupe_posts(posts, rlog))
+    accounts = finish_accounts(accounts, posts, rlog)
+    return _dataset(posts, accounts, rlog, fmt, mapping, times.resolution_s, times.assumed_utc)
+
+
+def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None, *, fmt: str,
+              strict: bool,
+              prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+              inputs: tuple[str, ...] = (), labels: dict[str, str] | None = None) -> Dataset:
+    """A platform CSV export through the generic table reader and flat splitter, with a fixed
+    column mapping (user overrides already merged in), finished like every other reader.
+
+    Only the mapped columns and the ``inputs`` of ``prepare`` are read (memory: a wide export
+    has 70+ columns). ``prepare`` adds derived columns (vectorised) before splitting, e.g. list
+    cells parsed; ``labels`` names the sources of a derived column (for meta['mapping']).
+    """
+    from astroturf.io.generic import read_table
+    from astroturf.io.split import split_flat
+
+    rlog = ReadLog(source=path, fmt=fmt, strict=strict)
+    mapping = merge_mapping(fixed, overrides, path)
+    header = read_sample(path).header or []
+    _check_columns(header, mapping, overrides, path, fmt, prepare)
+    needed = sorted(({*mapping.values()} | set(inputs)) & set(header))
+    table, tmeta = read_table(path, strict=strict, columns=needed)
+    if prepare is not None:
+        table = prepare(table)
+    used = {k: v for k, v in mapping.items() if v in table.columns}
+    data = split_flat(table, used, source=path)
+    rlog.rows_read = tmeta["rows_read"]
+    rlog.dropped.update(data.meta["dropped"])
+    rlog.drop("malformed_row", tmeta["malformed_rows"])
+    rlog.warnings.extend(tmeta["warnings"] + data.meta["warnings"])
+    if len(data.posts) == 0:
+        raise InputError("no usable posts (every row lacks an account id or a time)",
+                         source=path, hint="check the columns with `astroturf inspect`")
+    posts = coerce_posts(_normalise_lists(data.posts))
+    posts = _fill_target_accounts(_dedupe_posts(posts, rlog))
+    accounts = data.accounts[member(data.accounts["account_id"], posts["account_id"])]
+    described = {k: (labels or {}).get(v, v) for k, v in used.items()}
+    return _dataset(posts, accounts.reset_index(drop=True), rlog, fmt, described,
+                    data.meta["resolution_s"], data.meta["assumed_utc"])
+
+
+def _check_columns(header: list[str], mapping: dict[str, str],
+                   overrides: dict[str, str] | None, path: str, fmt: str,
+                   prepare: Callable[[pd.DataFrame], pd.DataFrame] | None) -> None:
+    """--map columns must exist; so must the account-id and time columns of the format."""
+    found = f"columns found: {', '.join(header[:20]) or 'none'}"
+    absent = sorted({c for c in (overrides or {}).values() if c and c not in header})
+    if absent:
+        raise InputError(f"--map names columns that are not in the file: {', '.join(absent)}",
+                         source=path, details=found,
+                         hint="check the spelling (column names are case-sensitive)")
+    empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
+    derived = set(prepare(empty).columns) if prepare is not None else set(header)
+    missing = [mapping[k] for k in ("posts.account_id", "posts.created_at")
+               if mapping.get(k) not in derived]
+    if missing:
+        raise InputError(f"no column {', '.join(map(repr, missing))} for a {fmt} export",
+                         source=path, details=found,
+                         hint="pick the column with --map account_id=COLUMN / created_at=COLUMN,"
+                              " or another --format")
+
+
+def _dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, fmt: str,
+             mapping: dict[str, str], resolution: float, assumed: bool) -> Dataset:
+    rows_read = rlog.rows_read + rlog.dropped.get("malformed_row", 0)
+    meta = {"format": fmt, "mapping": dict(mapping), "rows_read": rows_read,
+            "rows_dropped": {k: v for k, v in sorted(rlog.dropped.items()) if v},
+            "resolution_s": resolution, "assumed_utc": assumed, "warnings": list(rlog.warnings)}
+    return Dataset(posts=posts, accounts=accounts, meta=meta)
+
+
+def _synthesise_ids(posts: pd.DataFrame, source: str) -> pd.DataFrame:
+    """'<file>:<row>' for posts without an id (row = 1-based position in the file)."""
+    rows = pd.Series(range(1, len(posts) + 1), index=posts.index).astype("str")
+    made = base_name(source) + ":" + rows
+    if "post_id" not in posts.columns:
+        return posts.assign(post_id=made)
+    return posts.assign(post_id=posts["post_id"].astype("str").fillna(made))
+
+
+def _drop_unusable(posts: pd.DataFrame, rlog: ReadLog, mapping: dict[str, str],
+                   raw_time: pd.Series) -> pd.DataFrame:
+    """Rows without account or time cannot be used: counted; when it is every row, an error."""
+    acc = posts["account_id"].astype("str")
+    no_account = acc.isna() | (acc.str.strip() == "")
+    raw = raw_time.astype("str").str.strip()
+    blank = raw.isna() | (raw == "")
+    no_time = posts["created_at"].isna() & ~no_account
+    for mask, key, label in ((no_account, "posts.account_id", "an account id"),
+                             (posts["created_at"].isna(), "posts.created_at", "a time")):
+        if mask.all():
+            field = mapping.get(key, key.split(".")[1])
+            raise InputError(f"no record has {label} (expected field {field!r})",
+                             source=rlog.source,
+                             hint=f"check that this is a {rlog.fmt} export with {field!r}, "
+                                  f"or pick the format with --format")
+    rlog.drop("missing_account_id", int(no_account.sum()))
+    rlog.drop("missing_time", int((no_time & blank).sum()))
+    rlog.drop("bad_time", int((no_time & ~blank).sum()))
+    return posts[~(no_account | no_time)]
+
+
+def _normalise_lists(posts: pd.DataFrame) -> pd.DataFrame:
+    """Hashtags/mentions lower-case without '#'/'@'; whitespace squeezed in every list field."""
+    out = {}
+    for col in ("urls", "hashtags", "mentions"):
+        if col in posts.columns:
+            s = posts[col].astype("str").str.replace(r"\s+", " ", regex=True)
+            if col == "hashtags":
+                s = s.str.lower().str.replace("#", "", regex=False)
+            elif col == "mentions":  # only a leading '@': 'bob@other.example' keeps its '@'
+                s = (" " + s.str.lower()).str.replace(" @", " ", regex=False)
+            out[col] = s.str.strip()
+    return posts.assign(**out)
+
+
+def _warn_mangled(table: pd.DataFrame, rlog: ReadLog) -> None:
+    for col in ID_FIELDS:
+        if col not in table.columns:
+            continue
+        hit = table[col].str.match(MANGLED_ID, na=False)
+        if hit.any():
+            example = table[col][hit].iloc[0]
+            rlog.warn(f"{col}: {int(hit.sum())} ids look spreadsheet-mangled (e.g. {example!r}); "
+                      f"they can no longer be matched - use the original export, not a file "
+                      f"saved by a spreadsheet")
+
+
+def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
+    """Stable order independent of input order; repeated post ids (overlapping pages) kept once
+    (the copy with the most fields filled, ties broken by value - never by input position)."""
+    posts = posts[POST_COLUMNS].sort_values(["created_at", "post_id"], kind="stable")
+    dup = posts["post_id"].duplicated(keep=False)
+    if dup.any():
+        copies = posts[dup].assign(_filled=-posts[dup].notna().sum(axis=1))
+        copies = copies.sort_values(["post_id", "_filled", *POST_COLUMNS], kind="stable",
+                                    na_position="last")
+        best = copies[~copies["post_id"].duplicated()].drop(columns="_filled")
+        rlog.drop("duplicate_post_id", len(copies) - len(best))
+        posts = pd.concat([posts[~dup], best]).sort_values(["created_at", "post_id"],
+                                                          kind="stable")
+    return posts.reset_index(drop=True)
+
+
+def member(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """values.isin(pool) through a hash index (Arrow-string ``isin`` is slow on big pools)."""
+    return pd.Index(pool.dropna().unique()).get_indexer(values) >= 0
+
+
+def _fill_target_accounts(posts: pd.DataFrame) -> pd.DataFrame:
+    """A reply/repost whose target is in the same file gets the target's author."""
+    missing = posts["target_account_id"].isna() & posts["target_post_id"].notna()
+    if missing.any():
+        author = pd.Series(posts["account_id"].to_numpy(), index=posts["post_id"].to_numpy())
+        posts.loc[missing, "target_account_id"] = posts.loc[missing, "target_post_id"].map(author)
+    return posts
+
+
+def finish_accounts(accounts: pd.DataFrame, posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
+    """One row per posting account: the latest sighting of each field wins; posters without a
+    profile get an id-only row. Accounts that never post (mentioned, reposted) are left out."""
+    accounts = accounts.copy()
+    if "seen" in accounts.columns:
+        accounts["seen"] = _lenient_times(accounts["seen"], rlog, "profile seen at")
+    if "created_at" in accounts.columns:
+        accounts["created_at"] = _lenient_times(accounts["created_at"], rlog, "account created")
+    seen = accounts.pop("seen") if "seen" in accounts.columns else None
+    accounts = coerce_accounts(accounts)
+    accounts["seen"] = seen.to_numpy() if seen is not None else pd.NaT
+    accounts = accounts[member(accounts["account_id"], posts["account_id"])]  # posters only
+    extra = pd.DataFrame({"account_id": posts["account_id"].unique()})
+    extra = coerce_accounts(extra[~member(extra["account_id"], accounts["account_id"])])
+    accounts = pd.concat([accounts, extra.assign(seen=pd.NaT)], ignore_index=True)
+    accounts = accounts.drop_duplicates()
+    order = ["account_id", "seen", *[c for c in ACCOUNT_COLUMNS if c != "account_id"]]
+    accounts = accounts.sort_values(order, kind="stable", na_position="first")
+    out = accounts.groupby("account_id", sort=True, dropna=True)[ACCOUNT_COLUMNS[1:]].last()
+    return coerce_accounts(out.reset_index())
+
+
+def _lenient_times(values: pd.Series, rlog: ReadLog, what: str) -> pd.Series:
+    """Optional times (account creation): unparseable ones become NaT with a warning."""
+    try:
+        return parse_times(values, source=rlog.source, column=what).values
+    except InputError:
+        rlog.warn(f"{what}: too many unparseable times; the column was ignored")
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+
+
+def frame(rows: dict[str, list[Any]]) -> pd.DataFrame:
+    """A frame of compact (Arrow) string columns from per-column lists of scalars.
+
+    Batch builders collect Python values per column; strings are far smaller than objects
+    when millions of rows accumulate. Numbers and booleans become their text (coerced later).
+    """
+    return pd.DataFrame({k: pd.Series(v, dtype="object").astype("str") for k, v in rows.items()})

@@ -1,0 +1,374 @@
+"""Generic readers: delimited text (CSV/TSV/;/|), JSON lines, JSON array documents, Parquet.
+
+Every reader returns raw columns (strings; Parquet timestamps stay datetimes) so that ids are
+never mangled into floats, then ``read_generic`` maps columns and splits the flat table. Text is
+streamed through a cleaner that strips NUL bytes, drops a BOM and reads bytes that are not valid
+UTF-8 as Latin-1 (counted and warned about), so a messy export still parses with pyarrow's
+multithreaded CSV reader (quoted newlines allowed). Malformed rows are skipped and counted, or
+raise InputError with ``strict=True``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import pandas as pd
+
+from astroturf.errors import InputError
+from astroturf.io.columns import detect_mapping
+from astroturf.io.opening import open_input, parquet_source, read_sample, sniff_delimiter
+from astroturf.io.registry import Sample
+from astroturf.io.split import split_flat
+from astroturf.schema import Dataset
+
+log = logging.getLogger("astroturf.io.generic")
+
+CHUNK = 1 << 22
+JSON_BATCH = 20000
+_SURROGATES = re.compile("[\udc80-\udcff]")
+NO_ROWS_HINT = "check that the file holds data rows under its header (and is not truncated)"
+
+
+class CleanStream(io.RawIOBase):
+    """UTF-8 byte stream: NUL bytes removed, BOM dropped, invalid bytes read as Latin-1."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        self.pending = b""
+        self.eof = False
+        self.first = True
+        self.nul_bytes = 0
+        self.bad_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self.pending and not self.eof:
+            chunk = self.raw.read(CHUNK)
+            self.eof = not chunk
+            if b"\x00" in chunk:
+                self.nul_bytes += chunk.count(b"\x00")
+                chunk = chunk.replace(b"\x00", b"")
+            text = self.decoder.decode(chunk, final=self.eof)
+            if self.first and text:
+                text, self.first = text.removeprefix("\ufeff"), False
+            if _SURROGATES.search(text):
+                text, n = _SURROGATES.subn(lambda m: chr(ord(m.group()) - 0xDC00), text)
+                self.bad_bytes += n
+            self.pending = text.encode("utf-8")
+
+    def readinto(self, buffer: Any) -> int:
+        self._fill()
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def container_of(sample: Sample) -> str:
+    """'parquet', 'json' (array/document), 'jsonl', 'csv' or 'empty'."""
+    if sample.is_parquet:
+        return "parquet"
+    stripped = sample.text.lstrip()
+    if not stripped:
+        return "empty"
+    if stripped[0] == "[":
+        return "json"
+    if stripped[0] == "{":
+        first = stripped.split("\n", 1)[0].strip()
+        try:
+            json.loads(first)
+            return "jsonl"
+        except json.JSONDecodeError:
+            return "json"
+    return "csv"
+
+
+def read_table(path: str, *, strict: bool = False, columns: list[str] | None = None,
+               max_rows: int | None = None,
+               container: str = "auto") -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Raw table of any generic container; all columns strings (Parquet times stay times).
+
+    ``columns`` keeps only those columns (bounded memory); ``max_rows`` stops early (for
+    column detection). Returns (frame, meta) with meta keys 'container', 'rows_read',
+    'malformed_rows', 'nul_bytes', 'non_utf8_bytes', 'warnings'. Empty -> InputError 'no rows'.
+    """
+    sample = read_sample(path)
+    kind = container_of(sample) if container == "auto" else container
+    meta: dict[str, Any] = {"container": kind, "malformed_rows": 0, "nul_bytes": 0,
+                            "non_utf8_bytes": 0, "warnings": []}
+    if kind == "empty":
+        raise InputError("no rows", source=path, hint="the file is empty; " + NO_ROWS_HINT)
+    if kind == "parquet":
+        df = _read_parquet(path, columns=columns, max_rows=max_rows)
+    elif kind in ("jsonl", "json"):
+        df = _read_json(path, kind, meta, strict=strict, columns=columns, max_rows=max_rows)
+    else:
+        df = _read_csv(path, sample, meta, strict=strict, columns=columns, max_rows=max_rows)
+    if len(df) == 0:
+        raise InputError("no rows", source=path, hint=NO_ROWS_HINT)
+    meta["rows_read"] = len(df)
+    _note(meta, path)
+    return df, meta
+
+
+def _note(meta: dict[str, Any], path: str) -> None:
+    notes = [("nul_bytes", "NUL bytes were removed"),
+             ("non_utf8_bytes", "bytes were not valid UTF-8 and were read as Latin-1"),
+             ("malformed_rows", "malformed rows were skipped")]
+    for key, text in notes:
+        if meta[key]:
+            msg = f"{path}: {meta[key]} {text}"
+            log.warning(msg)
+            meta["warnings"].append(msg)
+
+
+def _header_names(path: str, sample: Sample) -> tuple[list[str], str]:
+    line = sample.text.split("\n", 1)[0].rstrip("\r").replace("\x00", "")
+    delimiter = sniff_delimiter(line) or ","
+    names = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    seen: dict[str, int] = {}
+    unique = []
+    for i, name in enumerate(names):
+        name = name or f"column_{i + 1}"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        unique.append(name if count == 0 else f"{name}.{count}")
+    return unique, delimiter
+
+
+def _read_csv(path: str, sample: Sample, meta: dict[str, Any], *, strict: bool,
+              columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names, delimiter = _header_names(path, sample)
+    meta["delimiter"] = delimiter
+    bad: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        bad.append(row)
+        return "error" if strict else "skip"
+
+    include = [c for c in names if c in columns] if columns is not None else []
+    stream = CleanStream(open_input(path))
+    try:
+        reader = pacsv.open_csv(
+            io.BufferedReader(stream, buffer_size=CHUNK),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=CHUNK),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
+                strings_can_be_null=True, include_columns=include or None))
+        batches = _take(reader, max_rows)
+    except (pa.ArrowInvalid, pa.ArrowException, OSError, EOFError) as exc:
+        raise _csv_error(path, bad, exc) from None
+    finally:
+        stream.close()
+    meta.update(malformed_rows=len(bad), nul_bytes=stream.nul_bytes,
+                non_utf8_bytes=stream.bad_bytes)
+    schema = pa.schema([(n, pa.string()) for n in (include or names)])
+    table = pa.Table.from_batches(batches, schema=schema)
+    return table.to_pandas().iloc[:max_rows] if max_rows else table.to_pandas()
+
+
+def _take(reader: Any, max_rows: int | None) -> list[Any]:
+    batches, n = [], 0
+    for batch in reader:
+        batches.append(batch)
+        n += batch.num_rows
+        if max_rows is not None and n >= max_rows:
+            break
+    return batches
+
+
+def _csv_error(path: str, bad: list[Any], exc: Exception) -> InputError:
+    if bad:
+        row = bad[0]
+        where = f"row {row.number}" if row.number is not None else "a row"
+        return InputError(
+            f"{where} has {row.actual_columns} fields, expected {row.expected_columns}: "
+            f"{row.text[:80]!r}", source=path,
+            hint="fix or remove the row, or read without --strict to skip malformed rows")
+    return InputError(f"cannot parse as delimited text: {exc}", source=path,
+                      hint="check the delimiter and quoting, or pass --format")
+
+
+def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns (lists, dicts, bools from JSON) to strings; lists of scalars space-joined."""
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) != "string":
+            col = col.map(_cell_to_str, na_action="ignore")
+        out[name] = col.astype("str")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _cell_to_str(value: Any) -> Any:
+    if isinstance(value, list):
+        if all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value):
+            return " ".join(str(v) for v in value) if value else None
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _json_records(path: str, kind: str, meta: dict[str, Any], *, strict: bool
+                  ) -> Iterator[list[dict[str, Any]]]:
+    """Batches of records; numbers stay strings (parse_int/parse_float=str) so ids are exact."""
+    if kind == "json":
+        with open_input(path) as fh:
+            text = fh.read().decode("utf-8", errors="replace").lstrip("\ufeff")
+        try:
+            doc = json.loads(text, parse_int=str, parse_float=str)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: "
+                             f"{exc.msg}", source=path,
+                             hint="check that the file is complete JSON (or JSON lines)"
+                             ) from None
+        records = _records_of(doc)
+        for start in range(0, len(records), JSON_BATCH):
+            yield [r for r in records[start:start + JSON_BATCH] if isinstance(r, dict)]
+        return
+    with io.TextIOWrapper(CleanStream(open_input(path)), encoding="utf-8") as fh:
+        batch: list[dict[str, Any]] = []
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line, parse_int=str, parse_float=str)
+            except json.JSONDecodeError:
+                record = None
+            if not isinstance(record, dict):
+                meta["malformed_rows"] += 1
+                if strict:
+                    raise InputError(f"line {number} is not a JSON object: {line[:80]!r}",
+                                     source=path, hint="fix the line, or read without --strict "
+                                     "to skip malformed lines")
+                continue
+            batch.append(record)
+            if len(batch) >= JSON_BATCH:
+                yield batch
+                batch = []
+        yield batch
+
+
+def _records_of(doc: Any) -> list[Any]:
+    """The records of a JSON document: the array itself, or the longest list of objects in it."""
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if lists:
+            return max(lists, key=len)
+        return [doc]
+    return []
+
+
+def _read_json(path: str, kind: str, meta: dict[str, Any], *, strict: bool,
+               columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
+    frames, n = [], 0
+    for batch in _json_records(path, kind, meta, strict=strict):
+        if not batch:
+            continue
+        nested = any(isinstance(v, dict) for r in batch[:200] for v in r.values())
+        frame = pd.json_normalize(batch, sep=".") if nested else pd.DataFrame.from_records(batch)
+        if columns is not None:
+            frame = frame[[c for c in frame.columns if c in columns]]
+        frames.append(_stringify(frame))
+        n += len(frame)
+        if max_rows is not None and n >= max_rows:
+            break
+    if not frames:
+        return pd.DataFrame()
+    df = pd.concat(frames, ignore_index=True)
+    return df.astype("str")
+
+
+def _read_parquet(path: str, *, columns: list[str] | None,
+                  max_rows: int | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(parquet_source(path))
+        names = pfile.schema_arrow.names
+        wanted = [c for c in names if columns is None or c in columns or
+                  any(c2.startswith(c + ".") for c2 in columns)]
+        batches = _take(pfile.iter_batches(batch_size=65536, columns=wanted), max_rows)
+        schema = pa.schema([pfile.schema_arrow.field(n) for n in wanted])
+        table = pa.Table.from_batches(batches, schema=schema)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read Parquet: {exc}", source=path,
+                         hint="check that the file is a complete Parquet file") from None
+    df = _arrow_to_raw(table).to_pandas()
+    if columns is not None:
+        df = df[[c for c in df.columns if c in columns]]
+    return df.iloc[:max_rows] if max_rows else df
+
+
+def _arrow_to_raw(table: Any) -> Any:
+    """Structs flattened to dotted names; lists space-joined; scalars cast to string."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    arrays, names = [], []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        typ = col.type
+        if pa.types.is_dictionary(typ):
+            col = pc.cast(col, typ.value_type)
+            typ = typ.value_type
+        if pa.types.is_timestamp(typ):
+            arrays.append(col)
+        elif pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            col = pc.cast(col, pa.list_(pa.string()))
+            arrays.append(pc.binary_join(col, " "))
+        else:
+            arrays.append(pc.cast(col, pa.string()))
+        names.append(name)
+    return pa.table(arrays, names=names)
+
+
+def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bool = False,
+                 container: str = "auto") -> Dataset:
+    """Read any generic container into canonical posts + accounts.
+
+    Columns are detected on the first rows (``mapping`` = --map overrides win), then only the
+    mapped columns are read. ``meta``: format, container, mapping, rows_read, rows_dropped
+    ({reason: n}), resolution_s, assumed_utc, warnings.
+    """
+    head, _ = read_table(path, strict=strict, max_rows=2000, container=container)
+    found = detect_mapping(list(head.columns), head, overrides=mapping, source=path)
+    table, tmeta = read_table(path, strict=strict, container=container,
+                              columns=sorted(set(found.values())))
+    data = split_flat(table, found, source=path)
+    dropped = dict(data.meta["dropped"])
+    if tmeta["malformed_rows"]:
+        dropped["malformed_row"] = tmeta["malformed_rows"]
+    meta = {"format": tmeta["container"], "container": tmeta["container"], "mapping": found,
+            "rows_read": tmeta["rows_read"] + tmeta["malformed_rows"],
+            "rows_dropped": dropped, "resolution_s": data.meta["resolution_s"],
+            "assumed_utc": data.meta["assumed_utc"],
+            "warnings": tmeta["warnings"] + data.meta["warnings"]}
+    return Dataset(posts=data.posts, accounts=data.accounts, meta=meta)

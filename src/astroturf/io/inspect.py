@@ -1,0 +1,166 @@
+"""What the tool will see in an input before a scan: format, mapping, gaps, signals that cannot run.
+
+Analysts should learn *before* a long scan that their export has no account creation dates (so
+no creation-burst signal) or minute-resolution times (so a 10 s window is meaningless). The
+library functions here return plain data; ``format_inspection`` renders it for the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from astroturf.io import registry
+from astroturf.io.opening import read_sample
+from astroturf.schema import ACCOUNT_FIELDS, POST_FIELDS, Dataset
+
+log = logging.getLogger("astroturf.io.inspect")
+
+# signal -> (table, field, post kind the rows must have or None): what it needs to run at all
+def _signal_requirements() -> dict[str, tuple[str, str, str | None]]:
+    """Signal -> (table, field, post kind) from the one signal catalog (signals/catalog.py)."""
+    from astroturf.signals.catalog import SIGNALS
+
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for spec in SIGNALS:
+        table, _, rest = spec.needs[0].partition(".")
+        field, _, kind = rest.partition("+")
+        out[spec.name] = (table, field, kind or None)
+    return out
+
+
+SIGNAL_REQUIREMENTS: dict[str, tuple[str, str, str | None]] = _signal_requirements()
+
+
+FIELD_WORDS = {"created_at": "time", "target_post_id": "target post id",
+               "display_name": "display name", "client": "client (app) name",
+               "urls": "URLs", "hashtags": "hashtags"}
+
+
+def describe_formats() -> pd.DataFrame:
+    """One row per registered format (for `astroturf formats`).
+
+    Columns out: name, description, required, optional (comma-separated canonical fields),
+    extensions.
+    """
+    rows = [{"name": spec.name, "description": spec.description,
+             "required": ", ".join(spec.required), "optional": ", ".join(spec.optional),
+             "extensions": " ".join(spec.extensions)} for spec in registry.all_formats()]
+    return pd.DataFrame(rows, columns=["name", "description", "required", "optional",
+                                       "extensions"]).astype("str")
+
+
+def sniff_scores(path: str) -> dict[str, float]:
+    """Every format's sniff score for ``path``, best first (ties by name)."""
+    sample = read_sample(path)
+    scores = {}
+    for spec in registry.all_formats():
+        try:
+            scores[spec.name] = round(float(spec.sniff(sample)), 3)
+        except Exception as exc:  # one broken sniffer must not hide the others
+            log.debug("sniffer %s failed on %s: %s", spec.name, path, exc)
+            scores[spec.name] = 0.0
+    return dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def missing_fields(data: Dataset) -> list[str]:
+    """Canonical fields with no value at all ('accounts.' prefix for profile fields)."""
+    out = [f for f in POST_FIELDS if data.posts[f].isna().all()]
+    out += [f"accounts.{f}" for f in ACCOUNT_FIELDS if f != "account_id"
+            and data.accounts[f].isna().all()]
+    return out
+
+
+def signals_unavailable(data: Dataset) -> dict[str, str]:
+    """Signals whose required field is empty in ``data``, with the reason in words."""
+    out = {}
+    for signal, (table, field, kind) in SIGNAL_REQUIREMENTS.items():
+        frame = data.posts if table == "posts" else data.accounts
+        rows = frame if kind is None else frame[data.posts["kind"] == kind]
+        if len(rows) and rows[field].notna().any():
+            continue
+        what = FIELD_WORDS.get(field, field.replace("_", " "))
+        if kind is not None:
+            plural = {"reply": "replies"}.get(kind, kind + "s")
+            reason = (f"no {plural} in the data" if len(rows) == 0
+                      else f"no {kind} has a {what}")
+        elif table == "accounts":
+            what = "creation time" if field == "created_at" else what
+            reason = f"no account has a {what}"
+        else:
+            reason = f"no post has {what}"
+        out[signal] = reason
+    return out
+
+
+def inspect_input(path: str, *, format: str = "auto", mapping: dict[str, str] | None = None,
+                  n_rows: int = 5) -> dict[str, Any]:
+    """Read ``path`` the way a scan would and report what was found.
+
+    Keys: path, format, sniff_scores, mapping, missing_fields, signals_unavailable, rows_read,
+    rows_dropped, n_posts, n_accounts, resolution_s, assumed_utc, warnings, preview_posts,
+    preview_accounts (DataFrame heads of ``n_rows``).
+    """
+    scores = sniff_scores(path)
+    if format == "auto":
+        from astroturf.io import detect_format
+
+        format = detect_format(path)
+    data = registry.get_format(format).read(path, mapping=mapping or None)
+    meta = data.meta
+    return {
+        "path": path, "format": format, "sniff_scores": scores,
+        "mapping": dict(meta.get("mapping", {})), "missing_fields": missing_fields(data),
+        "signals_unavailable": signals_unavailable(data),
+        "rows_read": meta.get("rows_read", len(data.posts)),
+        "rows_dropped": dict(meta.get("rows_dropped", {})),
+        "n_posts": len(data.posts), "n_accounts": len(data.accounts),
+        "resolution_s": meta.get("resolution_s", float("nan")),
+        "assumed_utc": bool(meta.get("assumed_utc", False)),
+        "warnings": list(meta.get("warnings", [])),
+        "preview_posts": data.posts.head(n_rows), "preview_accounts": data.accounts.head(n_rows),
+    }
+
+
+def _resolution_text(seconds: float) -> str:
+    if seconds != seconds:  # NaN
+        return "unknown"
+    names = {86400.0: "1 day", 3600.0: "1 hour", 60.0: "1 minute", 1.0: "1 second"}
+    text = names.get(float(seconds), f"{seconds:g} s")
+    if seconds >= 60:
+        text += f" (co-action windows shorter than {seconds:g} s cannot be resolved)"
+    return text
+
+
+def _preview(frame: pd.DataFrame) -> list[str]:
+    if frame.empty:
+        return ["  (none)"]
+    shown = frame.dropna(axis=1, how="all")
+    text = shown.to_string(index=False, max_colwidth=32)
+    return ["  " + line for line in text.splitlines()]
+
+
+def format_inspection(info: dict[str, Any]) -> str:
+    """Readable multi-line text of an ``inspect_input`` result."""
+    scores = ", ".join(f"{k} {v:.2f}" for k, v in info["sniff_scores"].items() if v > 0)
+    dropped = ", ".join(f"{k} {v}" for k, v in info["rows_dropped"].items()) or "none"
+    lines = [
+        f"File:        {info['path']}",
+        f"Format:      {info['format']}  (sniff scores: {scores or 'none'})",
+        f"Rows:        {info['rows_read']} read; dropped: {dropped}",
+        f"Posts:       {info['n_posts']} from {info['n_accounts']} accounts",
+        f"Time:        resolution {_resolution_text(info['resolution_s'])}"
+        + ("; times without offset taken as UTC" if info["assumed_utc"] else ""),
+        "Mapping (canonical field <- source):",
+        *[f"  {k:<28} <- {v}" for k, v in info["mapping"].items()],
+        "Missing fields: " + (", ".join(info["missing_fields"]) or "none"),
+        "Signals that cannot run:",
+        *([f"  {k:<15} {v}" for k, v in info["signals_unavailable"].items()] or ["  none"]),
+    ]
+    if info["warnings"]:
+        lines += ["Warnings:", *[f"  {w}" for w in info["warnings"]]]
+    lines += ["Posts preview:", *_preview(info["preview_posts"]),
+              "Accounts preview:", *_preview(info["preview_accounts"])]
+    return "\n".join(lines)

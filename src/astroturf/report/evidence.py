@@ -1,0 +1,127 @@
+"""The evidence table: every co-action behind an edge, with both posts side by side.
+
+Signals keep evidence compact on the edge (``'post_a>post_b'`` pairs joined by ``' '``); an
+analyst needs the texts, times and links to check and cite a finding. This module expands that
+column and joins the posts table once, vectorised (split, explode, merge), never per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from astroturf.schema import (
+    EVIDENCE_OUT_COLUMNS,
+    EVIDENCE_PAIR_SEP,
+    EVIDENCE_SEP,
+    STR_DTYPE,
+    TIME_DTYPE,
+)
+
+_ID = r"[^\s>]+"
+# Post-signal evidence: one or more 'post_a>post_b' items separated by single spaces.
+_PAIRS = rf"{_ID}>{_ID}(?: {_ID}>{_ID})*"
+
+
+def empty_evidence() -> pd.DataFrame:
+    """A zero-row evidence table with EVIDENCE_OUT_COLUMNS and their dtypes."""
+    dtypes = {"time_a": TIME_DTYPE, "time_b": TIME_DTYPE, "dt_seconds": "float64"}
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, STR_DTYPE))
+                         for c in EVIDENCE_OUT_COLUMNS})
+
+
+def cluster_sort_key(cluster_id: pd.Series) -> pd.Series:
+    """Numeric order for cluster ids ('1' < '2' < '10'); '' / NA / non-numeric sort last."""
+    return pd.to_numeric(cluster_id, errors="coerce").fillna(np.inf)
+
+
+def _edge_frame(edges: pd.DataFrame) -> pd.DataFrame:
+    cols = ["signal", "account_a", "account_b", "evidence"]
+    e = edges[cols].copy()
+    cid = edges["cluster_id"] if "cluster_id" in edges.columns else pd.Series("", index=e.index)
+    e["cluster_id"] = cid.astype(STR_DTYPE).fillna("")
+    e["edge_no"] = np.arange(len(e))
+    return e[e["evidence"].notna() & (e["evidence"].astype(STR_DTYPE).str.len() > 0)]
+
+
+def _explode_pairs(e: pd.DataFrame, max_per_edge: int) -> pd.DataFrame:
+    """One row per 'post_a>post_b' item (first ``max_per_edge`` per edge), split in pyarrow."""
+    lists = pc.split_pattern(pa.array(e["evidence"].astype(STR_DTYPE)), EVIDENCE_SEP)
+    lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    parent = np.repeat(np.arange(len(e)), lengths)
+    rank = np.arange(len(parent)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    keep = rank < max_per_edge
+    halves = pc.split_pattern(pc.list_flatten(lists).filter(pa.array(keep)), EVIDENCE_PAIR_SEP,
+                              max_splits=1)
+    out = e.drop(columns="evidence").iloc[parent[keep]].reset_index(drop=True)
+    out["rank"] = rank[keep]
+    out["post_a"] = pc.list_element(halves, 0).to_pandas().astype(STR_DTYPE)
+    out["post_b"] = pc.list_element(halves, 1).to_pandas().astype(STR_DTYPE)
+    return out
+
+
+def _post_lookup(posts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """posts restricted to ``ids``, one row per post_id (deterministic if ids repeat)."""
+    cols = ["post_id", "account_id", "created_at", "text", "urls"]
+    p = posts.reindex(columns=cols)
+    wanted = pc.is_in(pa.array(p["post_id"].astype(STR_DTYPE)),
+                      value_set=pa.array(pd.unique(ids.astype(STR_DTYPE).dropna())))
+    p = p[wanted.to_numpy(zero_copy_only=False)]
+    p = p.sort_values(["post_id", "account_id", "created_at"], kind="stable", na_position="last")
+    return p.drop_duplicates("post_id", keep="first")
+
+
+def _join_posts(pairs: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
+    lookup = _post_lookup(posts, pd.concat([pairs["post_a"], pairs["post_b"]]))
+    out = pairs
+    for side in ("a", "b"):
+        ren = {"post_id": f"post_{side}", "account_id": f"owner_{side}",
+               "created_at": f"time_{side}", "text": f"text_{side}", "urls": f"urls_{side}"}
+        out = out.merge(lookup.rename(columns=ren), on=f"post_{side}", how="left", sort=False)
+    # post_a belongs to account_a by contract; repair pairs a signal wrote the other way round.
+    swap = ((out["owner_a"] == out["account_b"]) & (out["owner_b"] == out["account_a"])
+            & (out["account_a"] != out["account_b"])).fillna(False).to_numpy(dtype=bool)
+    if swap.any():
+        for name in ("post", "time", "text", "urls"):
+            a, b = f"{name}_a", f"{name}_b"
+            out.loc[swap, [a, b]] = out.loc[swap, [b, a]].to_numpy()
+    out["dt_seconds"] = (out["time_b"] - out["time_a"]).dt.total_seconds().astype("float64")
+    return out
+
+
+def _profile_rows(e: pd.DataFrame) -> pd.DataFrame:
+    return e.assign(rank=0, text_a=e["evidence"].astype(STR_DTYPE)).drop(columns="evidence")
+
+
+def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
+                   max_per_edge: int = 20) -> pd.DataFrame:
+    """One row per evidence item of each edge, with both posts' time, text and URLs.
+
+    edges in: account_a, account_b, signal, evidence (+ optional cluster_id).
+    posts in: post_id, account_id, created_at, text, urls.
+    Out: EVIDENCE_OUT_COLUMNS. Post-signal edges (evidence of 'post_a>post_b' pairs) give up to
+    ``max_per_edge`` rows each, dt_seconds = time_b - time_a. Profile-signal edges (free text)
+    give one row with post/time columns empty and ``text_a`` = the evidence text. Edges without
+    evidence give no row. Sorted by cluster (numeric, unclustered last), signal, pair, rank.
+    """
+    if edges is None or len(edges) == 0:
+        return empty_evidence()
+    e = _edge_frame(edges)
+    is_pairs = e["evidence"].astype(STR_DTYPE).str.fullmatch(_PAIRS).fillna(False)
+    parts = []
+    if is_pairs.any():
+        parts.append(_join_posts(_explode_pairs(e[is_pairs], max_per_edge), posts))
+    if (~is_pairs).any():
+        parts.append(_profile_rows(e[~is_pairs]))
+    if not parts:
+        return empty_evidence()
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    out = out.reindex(columns=[*EVIDENCE_OUT_COLUMNS, "rank"])
+    out["_c"] = cluster_sort_key(out["cluster_id"])
+    out = out.sort_values(["_c", "cluster_id", "signal", "account_a", "account_b", "rank"],
+                          kind="stable")
+    out = out[EVIDENCE_OUT_COLUMNS].reset_index(drop=True)
+    template = empty_evidence()
+    return out.astype({c: template[c].dtype for c in EVIDENCE_OUT_COLUMNS})

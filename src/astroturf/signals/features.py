@@ -1,0 +1,108 @@
+"""Account-level feature columns and which profile signals the data can support.
+
+``account_features`` gives analysts the context behind a flag (a 3-day-old account posting 80
+times a day, only replies, only in office hours); it is descriptive, not a score.
+``profile_signal_availability`` tells the pipeline why a profile signal did not run, so the
+manifest can say "no bio column in the input" instead of silently returning nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from astroturf.signals.rhythm import rhythm_features
+
+# profile signal -> (table, field) it needs
+PROFILE_SIGNAL_FIELDS: dict[str, tuple[str, str]] = {
+    "creation_burst": ("accounts", "created_at"),
+    "handle_pattern": ("accounts", "handle"),
+    "name_pattern": ("accounts", "display_name"),
+    "bio_similar": ("accounts", "bio"),
+    "profile_url": ("accounts", "url"),
+    "location": ("accounts", "location"),
+    "rhythm": ("posts", "created_at"),
+    "client": ("posts", "client"),
+}
+
+FEATURE_COLUMNS = [
+    "account_id", "n_posts", "first_post", "last_post", "account_age_days", "posts_per_day",
+    "reply_share", "repost_share", "followers_following_ratio", "n_posts_rhythm",
+    "active_hours", "active_hours_len", "office_hours_share", "weekday_share",
+]
+
+
+def profile_signal_availability(posts: pd.DataFrame,
+                                accounts: pd.DataFrame) -> dict[str, str | None]:
+    """Profile signal name -> None when it can run, else the reason it cannot (for the manifest).
+
+    A signal needs its field present with at least two non-missing values.
+    """
+    tables = {"posts": posts, "accounts": accounts}
+    out: dict[str, str | None] = {}
+    for signal, (table, field) in PROFILE_SIGNAL_FIELDS.items():
+        df = tables[table]
+        if df is None or field not in df.columns:
+            out[signal] = f"no {field} column in the input {table}"
+        elif df[field].notna().sum() < 2:
+            out[signal] = f"fewer than 2 {table} with a {field} value"
+        else:
+            out[signal] = None
+    return out
+
+
+def _post_stats(posts: pd.DataFrame) -> pd.DataFrame:
+    p = posts[["account_id", "created_at"]].assign(
+        kind=posts["kind"] if "kind" in posts.columns else pd.NA).dropna(
+        subset=["account_id", "created_at"])
+    p = p.assign(created_at=pd.to_datetime(p["created_at"], utc=True),
+                 is_reply=(p["kind"] == "reply").fillna(False).astype(float),
+                 is_repost=(p["kind"] == "repost").fillna(False).astype(float))
+    g = p.groupby("account_id", sort=True)
+    stats = pd.DataFrame({"n_posts": g.size(), "first_post": g["created_at"].min(),
+                          "last_post": g["created_at"].max(),
+                          "reply_share": g["is_reply"].mean(),
+                          "repost_share": g["is_repost"].mean()})
+    span_days = (stats["last_post"] - stats["first_post"]).dt.total_seconds() / 86_400
+    stats["posts_per_day"] = stats["n_posts"] / np.maximum(span_days, 1.0)
+    return stats
+
+
+def account_features(posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """One row per account (every id in ``accounts`` or ``posts``), sorted by account_id.
+
+    In: posts (account_id, created_at, kind), accounts (account_id, created_at, followers,
+    following). Out: ``FEATURE_COLUMNS``: n_posts, first_post, last_post, account_age_days (at
+    its first post in the data; NaN if creation or posts unknown), posts_per_day (over the
+    account's active span, at least one day), reply_share, repost_share,
+    followers_following_ratio (followers / max(following, 1)), then ``rhythm_features`` columns.
+    """
+    ids = pd.concat([accounts.get("account_id", pd.Series([], dtype="str")),
+                     posts.get("account_id", pd.Series([], dtype="str"))]).dropna()
+    index = pd.Index(np.sort(ids.astype("str").unique()), name="account_id", dtype="str")
+    out = pd.DataFrame(index=index)
+    if {"account_id", "created_at"} <= set(posts.columns):
+        out = out.join(_post_stats(posts))
+        out = out.join(rhythm_features(posts).set_index("account_id"))
+    acc = accounts.drop_duplicates("account_id").set_index("account_id") if (
+        "account_id" in accounts.columns) else pd.DataFrame(index=index)
+    created = (pd.to_datetime(acc["created_at"], utc=True).reindex(index)
+               if "created_at" in acc.columns
+               else pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]"))
+    if "first_post" in out.columns:
+        out["account_age_days"] = (out["first_post"] - created).dt.total_seconds() / 86_400
+    if {"followers", "following"} <= set(acc.columns):
+        fol = pd.to_numeric(acc["followers"], errors="coerce").astype(float).reindex(index)
+        fng = pd.to_numeric(acc["following"], errors="coerce").astype(float).reindex(index)
+        out["followers_following_ratio"] = fol / np.maximum(fng, 1.0)
+    out["n_posts"] = out.get("n_posts", pd.Series(0, index=index)).fillna(0).astype(np.int64)
+    out["n_posts_rhythm"] = out.get("n_posts_rhythm", pd.Series(0, index=index)).fillna(0)
+    for col in FEATURE_COLUMNS[1:]:
+        if col in ("first_post", "last_post"):
+            out[col] = out[col] if col in out.columns else pd.NaT
+            out[col] = out[col].astype("datetime64[ns, UTC]")
+        elif col not in out.columns:
+            out[col] = np.nan
+    out["active_hours"] = out["active_hours"].astype("str")
+    out["n_posts_rhythm"] = out["n_posts_rhythm"].astype(np.int64)
+    return out.reset_index()[FEATURE_COLUMNS]

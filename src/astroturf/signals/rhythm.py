@@ -1,0 +1,183 @@
+"""Posting rhythm: hour-of-week activity profiles (shift work in one time zone).
+
+Staff posting "as ambassadors" do it in office hours of one time zone, on weekdays; organic users
+post in the evenings and at weekends, spread out. Profiles are 168-bin hour-of-week histograms
+(UTC), lightly smoothed. ``rhythm_features`` summarises them per account; ``rhythm_edges`` pairs
+accounts whose narrow profiles nearly coincide, tested against the similarity of random pairs of
+the same population (seeded sample), so a population that all posts 9-17 gives weak p-values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from astroturf.signals.base import account_codes, finish_edges
+from astroturf.signals.bursts import to_ns
+
+_HOW = 168
+_COVER = 0.8  # active_hours = smallest daily window holding this share of posts
+_OFFSETS = np.arange(-12, 15)  # candidate UTC offsets for office hours
+
+
+def _hour_of_week(posts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(account codes, sorted ids, hour-of-week counts matrix n_accounts x 168)."""
+    p = posts[["account_id", "created_at"]].dropna()
+    codes, ids = account_codes(p["account_id"])
+    ns = to_ns(p["created_at"])
+    hours = ns // (3_600 * 10**9)
+    how = ((hours // 24 + 3) % 7) * 24 + hours % 24  # 1970-01-01 was a Thursday (Mon = 0)
+    counts = np.bincount(codes * _HOW + how, minlength=len(ids) * _HOW)
+    return codes, ids, counts.reshape(len(ids), _HOW).astype(np.float64)
+
+
+def _active_window(hod: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start hour and length of the smallest circular daily window with >= 80 % of posts."""
+    n = hod.sum(axis=1)
+    ext = np.concatenate([np.zeros((len(hod), 1)), np.cumsum(np.hstack([hod, hod]), axis=1)],
+                         axis=1)
+    start = np.zeros(len(hod), np.int64)
+    length = np.full(len(hod), 24, np.int64)
+    done = n == 0
+    for width in range(1, 25):
+        sums = ext[:, width:width + 24] - ext[:, :24]
+        best = sums.argmax(axis=1)
+        hit = ~done & (sums[np.arange(len(hod)), best] >= _COVER * n - 1e-9)
+        start[hit], length[hit] = best[hit], width
+        done |= hit
+    return start, length
+
+
+def _office_masks() -> np.ndarray:
+    """168 x n_offsets: UTC hours that are Mon-Fri 09:00-17:59 local, for each UTC offset."""
+    local = np.zeros(_HOW, bool)
+    for day in range(5):
+        local[day * 24 + 9: day * 24 + 18] = True
+    return np.stack([np.roll(local, -int(o)) for o in _OFFSETS], axis=1).astype(np.float64)
+
+
+def _summaries(counts: np.ndarray) -> pd.DataFrame:
+    n = counts.sum(axis=1)
+    hod = counts.reshape(len(counts), 7, 24).sum(axis=1)
+    start, length = _active_window(hod)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        office = (counts @ _office_masks()).max(axis=1) / n
+        weekday = counts[:, : 5 * 24].sum(axis=1) / n
+    label = (pd.Series(start).map("{:02d}".format) + "-"
+             + pd.Series((start + length) % 24).map("{:02d}".format) + " UTC")
+    return pd.DataFrame({"n_posts_rhythm": n.astype(np.int64),
+                         "active_hours": label.where(n > 0).astype("str"),
+                         "active_hours_len": np.where(n > 0, length, np.nan),
+                         "office_hours_share": office, "weekday_share": weekday})
+
+
+def rhythm_features(posts: pd.DataFrame) -> pd.DataFrame:
+    """Per-account summary of the hour-of-week profile.
+
+    In: posts with ``account_id``, ``created_at``. Out (one row per posting account, sorted):
+    account_id, n_posts_rhythm, active_hours ('08-18 UTC': smallest daily window holding 80 %
+    of posts), active_hours_len (its length in hours), office_hours_share (best over UTC offsets
+    of the share posted Mon-Fri 09-18 local), weekday_share (Mon-Fri, UTC).
+    """
+    if not {"account_id", "created_at"} <= set(posts.columns) or posts.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in (
+            ("account_id", "str"), ("n_posts_rhythm", "int64"), ("active_hours", "str"),
+            ("active_hours_len", "float64"), ("office_hours_share", "float64"),
+            ("weekday_share", "float64"))})
+    _, ids, counts = _hour_of_week(posts)
+    out = _summaries(counts)
+    out.insert(0, "account_id", pd.Series(ids, dtype="str"))
+    return out
+
+
+def _profiles(counts: np.ndarray) -> np.ndarray:
+    """Row-normalised 48-bin profiles: hour of day on weekdays, then at weekends (UTC).
+
+    Hour-of-week compressed to weekday/weekend so that 10-30 posts give a stable profile;
+    circularly smoothed over hours (1/4, 1/2, 1/4).
+    """
+    week = counts.reshape(len(counts), 7, 24)
+    prof = np.concatenate([week[:, :5].sum(axis=1), week[:, 5:].sum(axis=1)], axis=1)
+    parts = []
+    for half in (prof[:, :24], prof[:, 24:]):
+        parts.append(0.5 * half + 0.25 * np.roll(half, 1, axis=1)
+                     + 0.25 * np.roll(half, -1, axis=1))
+    sm = np.concatenate(parts, axis=1)
+    return sm / np.maximum(sm.sum(axis=1, keepdims=True), 1e-12)
+
+
+def _candidates(key: np.ndarray, order: np.ndarray, rows: np.ndarray,
+                max_neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows sharing ``key``, each paired with its next ``max_neighbours`` by ``order``."""
+    srt = np.lexsort((rows, order, key))
+    k, r = key[srt], rows[srt]
+    end = np.searchsorted(k, k, side="right")
+    n_right = np.minimum(end - np.arange(len(k)) - 1, max_neighbours)
+    left = np.repeat(np.arange(len(k)), n_right)
+    offs = np.arange(len(left)) - np.repeat(np.cumsum(n_right) - n_right, n_right)
+    a, b = r[left], r[left + 1 + offs]
+    base = np.int64(rows.max(initial=0) + 1)
+    packed = np.unique(np.minimum(a, b) * base + np.maximum(a, b))
+    return packed // base, packed % base
+
+
+def rhythm_edges(posts: pd.DataFrame, *, min_posts: int = 10, max_active_hours: int = 12,
+                 max_neighbours: int = 50, n_null_pairs: int = 20_000,
+                 max_p_value: float = 0.01, seed: int = 0) -> pd.DataFrame:
+    """Pairs of accounts with near-identical narrow hour-of-week profiles.
+
+    In: posts with ``account_id``, ``created_at``. Accounts with >= ``min_posts`` posts and an
+    80 % daily window <= ``max_active_hours`` are candidates, blocked by peak 4-hour block
+    (and the next one) and paired with <= ``max_neighbours`` neighbours (by mean hour).
+    Similarity = histogram intersection (0..1) of smoothed weekday/weekend hour-of-day
+    profiles; p = (1 + #random pairs at least as similar) / (1 + #pairs) over
+    ``n_null_pairs`` seeded random pairs of all accounts with >= ``min_posts`` posts. Edges with
+    p <= ``max_p_value`` are returned (EDGE columns, signal 'rhythm', weight = similarity,
+    n_events = posts of the less active account, expected = p).
+    """
+    if not {"account_id", "created_at"} <= set(posts.columns) or posts.empty:
+        return finish_edges(None)
+    _, ids, counts = _hour_of_week(posts)
+    n = counts.sum(axis=1)
+    elig = np.flatnonzero(n >= min_posts)
+    if len(elig) < 3:
+        return finish_edges(None)
+    prof = _profiles(counts[elig])
+    summ = _summaries(counts[elig])
+    null = _null_similarities(prof, n_pairs=n_null_pairs, seed=seed)
+    narrow = np.flatnonzero(summ["active_hours_len"].to_numpy() <= max_active_hours)
+    hod = (prof[:, :24] + prof[:, 24:])[narrow]
+    block = hod.argmax(axis=1) // 4  # 4-hour blocks; each account also joins the next block
+    angle = np.angle(hod @ np.exp(2j * np.pi * np.arange(24) / 24))
+    key = np.concatenate([block, (block + 1) % 6])
+    rows = np.concatenate([narrow, narrow])
+    i, j = _candidates(key, np.concatenate([angle, angle]), rows, max_neighbours)
+    sim = np.minimum(prof[i], prof[j]).sum(axis=1)
+    p = (1 + len(null) - np.searchsorted(null, sim - 1e-12, side="left")) / (1 + len(null))
+    keep = p <= max_p_value
+    i, j, sim, p = i[keep], j[keep], sim[keep], p[keep]
+    hours = summ["active_hours"].to_numpy(dtype=object)
+    office = (summ["office_hours_share"] * 100).round().astype(int).astype(str).to_numpy()
+    na, nb = n[elig][i].astype(np.int64), n[elig][j].astype(np.int64)
+    evidence = (pd.Series(hours[i]).astype(str) + " / " + pd.Series(hours[j]).astype(str)
+                + "; office hours " + pd.Series(office[i]) + "% / " + pd.Series(office[j])
+                + "%; hour-of-week overlap " + pd.Series(sim).round(2).astype(str)
+                + " (" + pd.Series(na).astype(str) + " / " + pd.Series(nb).astype(str)
+                + " posts)")
+    edges = pd.DataFrame({
+        "account_a": ids[elig][i], "account_b": ids[elig][j], "signal": "rhythm",
+        "weight": sim, "n_events": np.minimum(na, nb), "first_seen": pd.NaT,
+        "last_seen": pd.NaT, "expected": p, "p_value": p, "evidence": evidence.to_numpy()})
+    return finish_edges(edges)
+
+
+def _null_similarities(prof: np.ndarray, *, n_pairs: int, seed: int) -> np.ndarray:
+    """Sorted similarities of seeded random pairs (i != j) of profile rows."""
+    m = len(prof)
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, m, n_pairs)
+    j = (i + rng.integers(1, m, n_pairs)) % m
+    out = np.empty(n_pairs)
+    for s in range(0, n_pairs, 4096):  # bounded memory
+        out[s:s + 4096] = np.minimum(prof[i[s:s + 4096]], prof[j[s:s + 4096]]).sum(axis=1)
+    return np.sort(out)

@@ -1,0 +1,110 @@
+"""Organic look-alikes: genuine crowds that resemble coordination on one signal only.
+
+They are the false positives a detector must survive: a viral retweet wave (bursty, but one
+target), share-button texts (identical, but spread over days and once per user), boilerplate
+bios, a platform-migration signup week, and a fan community replying to one star.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from astroturf.simulate import vocab as V
+from astroturf.simulate.organic import (
+    DAY,
+    HOUR,
+    POST,
+    REPLY,
+    REPOST,
+    Block,
+    Pool,
+    attach,
+    decorate,
+    local_times,
+    make_block,
+)
+
+SHARE_TEMPLATES = ['I just signed the petition "<title>" <url>', "Check out this article <url>",
+                   "I just supported <title> on @gofundme <url>", "<title> <url> via @youtube",
+                   "I liked a @YouTube video <url> <title>"]
+PETITION_DOMAINS = ["change.org", "gofundme.com", "youtube.com", "medium.com", "bbc.co.uk"]
+
+
+def _popular_time(rng: np.random.Generator, acc: pd.DataFrame, author: int, *, start: int,
+                  days: int, n: int = 1) -> np.ndarray:
+    t = local_times(rng, np.full(n, acc.loc[author, "tz"]), np.zeros(n, bool), start=start,
+                    days=days)
+    return np.minimum(t, start + days * DAY - 6 * HOUR)
+
+
+def viral_wave(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray, author: int,
+               *, pool: Pool, start: int, days: int) -> Block:
+    """Hundreds of ordinary accounts repost one viral post within minutes to hours."""
+    t0 = _popular_time(rng, acc, author, start=start, days=days)
+    text, urls, tags, ment = decorate(rng, V.random_texts(rng, 1, min_words=10), pool,
+                                      p_url=0.5)
+    lag = np.clip(rng.lognormal(np.log(25 * 60), 1.3, len(members)), 3, 3 * DAY)
+    src = make_block(np.array([author]), t0, POST, text=text, urls=urls, hashtags=tags,
+                     mentions=ment)
+    quote = rng.random(len(members)) < 0.05
+    body = V.maybe(V.random_texts(rng, len(members), max_words=10), quote)
+    waves = make_block(members, t0 + lag.astype(np.int64), np.where(quote, 3, REPOST),
+                       target=np.zeros(len(members), np.int64), text=body)
+    return attach(src, waves)
+
+
+def share_button(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray, *,
+                 start: int, days: int) -> Block:
+    """Many users post the identical share-button text once each, spread over hours/days."""
+    k = int(rng.integers(0, len(SHARE_TEMPLATES)))
+    words = rng.choice(V.WORDS[40:400], int(rng.integers(3, 7)))
+    title = " ".join(w.capitalize() for w in words)
+    url = f"https://{PETITION_DOMAINS[k]}/{'-'.join(words)}?utm_source=share"
+    text = SHARE_TEMPLATES[k].replace("<title>", title).replace("<url>", url)
+    t0 = start + int(rng.integers(0, max(1, days * DAY // 2)))
+    lag = rng.exponential(1.5 * DAY, len(members)) + rng.integers(30, 600, len(members))
+    t = np.minimum(t0 + lag.astype(np.int64), start + days * DAY - 1)
+    n = len(members)
+    low = text.lower()
+    mention = next((m for m in ("gofundme", "youtube") if f"@{m}" in low), None)
+    return make_block(members, t, POST, text=pa.array([text] * n), urls=pa.array([url] * n),
+                      mentions=pa.array([mention] * n, pa.string()))
+
+
+def boilerplate_bio(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray) -> None:
+    """Ordinary users whose bios are the same stock phrases (or empty). In place."""
+    bios = np.array(V.BOILERPLATE_BIOS, dtype=object)[
+        rng.integers(0, len(V.BOILERPLATE_BIOS), len(members))]
+    bios[bios == ""] = np.nan
+    acc.loc[members, "bio"] = bios
+
+
+def signup_burst(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray, *,
+                 start: int) -> None:
+    """A platform-migration week: accounts created within a few days, then organic. In place."""
+    t0 = start - int(rng.integers(20, 700)) * DAY
+    span = int(rng.integers(2, 6)) * DAY
+    acc.loc[members, "created"] = t0 + rng.integers(0, span, len(members))
+
+
+def fan_community(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray, star: int,
+                  *, pool: Pool, start: int, days: int) -> Block:
+    """Fans reply to one account's posts, each on their own schedule (hours apart)."""
+    n_star = max(5, days)
+    t_star = np.sort(local_times(rng, np.full(n_star, acc.loc[star, "tz"]),
+                                 np.zeros(n_star, bool), start=start, days=days))
+    text, urls, tags, ment = decorate(rng, V.random_texts(rng, n_star), pool)
+    src = make_block(np.full(n_star, star), t_star, POST, text=text, urls=urls, hashtags=tags,
+                     mentions=ment)
+    p_fan = rng.uniform(0.05, 0.3, len(members))
+    hit = rng.random((n_star, len(members))) < p_fan
+    ev, mem = np.nonzero(hit)
+    lag = np.clip(rng.lognormal(np.log(2.5 * HOUR), 1.4, len(ev)), 60, 5 * DAY)
+    cheer = V.take(["", " ❤️", " 😍", " 🙌", " so true", " love this", " 👏"],
+                   rng.integers(0, 7, len(ev)))
+    body = V.concat(V.random_texts(rng, len(ev), max_words=12), cheer)
+    replies = make_block(members[mem], t_star[ev] + lag.astype(np.int64), REPLY, target=ev,
+                         text=body)
+    return attach(src, replies)
