@@ -32,7 +32,10 @@ def make_posts(rows: list[dict]) -> pd.DataFrame:
 
 
 def brute_force(actions: pd.DataFrame, window: float) -> pd.DataFrame:
-    """All pairs per key with |dt| <= window; per (pair, key) min of distinct posts each side."""
+    """All pairs per key with |dt| <= window; per (pair, key) min of distinct posts each side.
+
+    Below the hot-key threshold weight and n_events are both the sum of those minima.
+    """
     rows = []
     for key, grp in actions.groupby("key"):
         recs = grp.to_dict("records")
@@ -54,7 +57,7 @@ def brute_force(actions: pd.DataFrame, window: float) -> pd.DataFrame:
         return pd.DataFrame(columns=["account_a", "account_b", "weight", "n_events"])
     df = pd.DataFrame(rows, columns=["account_a", "account_b", "key", "w", "first", "last"])
     out = df.groupby(["account_a", "account_b"], sort=True).agg(
-        weight=("w", "sum"), n_events=("key", "nunique"), first=("first", "min"),
+        weight=("w", "sum"), n_events=("w", "sum"), first=("first", "min"),
         last=("last", "max")).reset_index()
     return out
 

@@ -94,7 +94,8 @@ def _cluster_block(row: pd.Series, handles: dict[str, str], width: int, color: b
              f"score {fmt_num(row.get('score'))}  q {fmt_num(row.get('q_value'))}")
     lines = [f"{_BOLD}{title}{_RESET}" if color else title]
     if clean(row.get("channels")):
-        lines += textwrap.wrap(f"signals: {clean(row.get('channels'))}", width=width,
+        channels = clean(row.get("channels")).replace(",", ", ")
+        lines += textwrap.wrap(f"signals: {channels}", width=width, break_long_words=False,
                                initial_indent="  ", subsequent_indent="    ")
     lines.append(f"  members: {_members_preview(row.get('members'), handles, width)}")
     for reason in re.split(r"\s*;\s*|\s*\|\s*", clean(row.get("reasons"))):

@@ -31,7 +31,7 @@ def _coaction(fn_name: str) -> Runner:
 
         fn = getattr(coactions, fn_name)
         return fn(posts, window=p.window, max_key_accounts=p.max_key_accounts,
-                  max_fanout=p.max_fanout, max_evidence=p.max_evidence)
+                  max_fanout=p.max_fanout, max_evidence=p.max_evidence, engine=p.engine)
     return run
 
 
@@ -71,7 +71,7 @@ def _bios(field: str) -> Runner:
 def _rhythm(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
     from astroturf.signals.rhythm import rhythm_edges
 
-    return rhythm_edges(posts)
+    return rhythm_edges(posts, seed=p.seed)
 
 
 def _client(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:

@@ -14,7 +14,8 @@ Definitions (all signals built on this kernel):
   so an account repeating itself inside the window counts once per co-action event.
 - ``weight`` = sum over keys of those counts, times a popularity discount
   ``min(1, log2(1 + max_key_accounts) / log2(1 + accounts on k))`` (1 for ordinary keys).
-- ``n_events`` = number of distinct keys the pair co-acted on.
+- ``n_events`` = number of distinct co-action events: the same sum without the discount (a
+  pair pushing the same hashtag set or URL on five different occasions has five events).
 - Hot keys (used by more than ``max_key_accounts`` accounts, e.g. a viral post): each action
   pairs only with its ``max_fanout`` nearest following actions in time (so with at most
   ``2 * max_fanout`` neighbours), which bounds the work and still lets small synchronised groups
@@ -26,17 +27,20 @@ Definitions (all signals built on this kernel):
 Null models (``expected``, ``p_value``), vectorised over edges:
 
 - Windowed channels ask "given the keys these two accounts both used and the times each of them
-  was active in this channel, is their synchrony more than chance?". With S_ab = number of keys
-  both acted on (at any time) and q_ab = share of (a-time, b-time) pairs of their actions in
-  the channel that fall within the window (what shuffling each account's own timestamps would
-  give), n_events ~ Binomial(S_ab, q_ab); ``expected = S_ab * q_ab``. A viral-wave pair shares
-  one key and was active only then (q = 1), so it gets p = 1; a group that hits many keys in
-  the same minute while also active at other times gets a tiny p. Sharing the keys at all is
-  the business of the un-windowed channels (template reuse), not of the synchrony test.
+  posted, is their synchrony more than chance?". q_ab = share of (a-time, b-time) pairs of all
+  their posts that fall within the window (what shuffling each account's timestamps among its
+  own posts would give). Every key both acted on (at any time) gives min(n_a, n_b) chances of a
+  co-action, each a hit with probability 1 - (1 - q_ab) ** max(n_a, n_b) (a repeated key has
+  more partners to hit). S_ab = all chances, ``expected`` = sum of hit probabilities,
+  n_events ~ Binomial(S_ab, expected / S_ab). A viral-wave pair shares one key and was
+  active only then (q = 1), so it gets p = 1; a group that hits many keys in the same minute
+  while also active at other times gets a tiny p. Sharing the keys at all is the business
+  of the un-windowed channel (template reuse), not of the synchrony test.
 - ``window=None`` (co-use at any time): random assignment of accounts to actions. With d_a =
-  distinct keys of a, N = sum of d and C = number of (account pair, key) co-uses in the
-  channel (estimated for hot keys), E_ab = d_a * d_b * 2C / N**2 and n_events ~ Poisson(E_ab).
-  Keys shared by many accounts add to C, so everybody's expectation rises with boilerplate.
+  actions of a in the channel, N = sum of d and C = total co-action events in the channel
+  (estimated for hot keys that are paired, absent for skipped ones), E_ab = d_a * d_b * 2C /
+  N**2 and n_events ~ Poisson(E_ab). Popular keys add to C, so everybody's expectation rises
+  with boilerplate.
 """
 
 from __future__ import annotations
@@ -159,14 +163,15 @@ def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.n
     t_hi = np.maximum(time[pos_a], time[pos_b])
     g_first = np.minimum.reduceat(t_lo, g_start)
     g_last = np.maximum.reduceat(t_hi, g_start)
-    g_weight = np.minimum(cnt_a, cnt_b) * discount[gk[g_start]]
+    g_events = np.minimum(cnt_a, cnt_b)
+    g_weight = g_events * discount[gk[g_start]]
     g_pair = pair[g_start]
     p_start = _group_starts(g_pair)
     out = pd.DataFrame({
         "a": account[pos_a[g_start[p_start]]],
         "b": account[pos_b[g_start[p_start]]],
         "weight": np.add.reduceat(g_weight, p_start),
-        "n_events": np.diff(np.r_[p_start, n_g]).astype(np.int64),
+        "n_events": np.add.reduceat(g_events, p_start).astype(np.int64),
         "first_seen": np.minimum.reduceat(g_first, p_start),
         "last_seen": np.maximum.reduceat(g_last, p_start),
     })
@@ -177,6 +182,7 @@ def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.n
                              "ev_b": pos_b[g_start][ev_order]})
     out.attrs["evidence"] = evidence
     out.attrs["group_keys"] = gk[g_start]
+    out.attrs["group_events"] = g_events
     return out
 
 
@@ -184,8 +190,8 @@ def poisson_null(n_events: np.ndarray, d_a: np.ndarray, d_b: np.ndarray, *, n_to
                  pairs_total: float) -> tuple[np.ndarray, np.ndarray]:
     """Expected n_events and Poisson p-value per pair under random assignment of accounts.
 
-    ``d_a``/``d_b``: distinct keys of each account; ``n_total``: sum of all d;
-    ``pairs_total``: C = number of within-window (account pair, key) co-actions in the channel.
+    ``d_a``/``d_b``: actions of each account; ``n_total``: sum of all d;
+    ``pairs_total``: C = number of co-action events in the channel.
     E_ab = d_a * d_b * 2C / n_total**2; p = P(Poisson(E_ab) >= n_events).
     """
     if len(n_events) == 0 or n_total <= 0:
@@ -209,27 +215,38 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
                 window_ns: int) -> tuple[np.ndarray, np.ndarray]:
     """Expected n_events and binomial p-value given shared keys and each account's activity.
 
-    S_ab = keys both accounts acted on (``key``/``account`` of the channel's actions);
     q_ab = share of (a-time, b-time) pairs of their activity (``act_account``/``act_time``:
     all their posts) within the window, i.e. the chance that two of their actions fall in the
-    window if each account's timestamps were shuffled among its own posts.
-    n_events ~ Binomial(S_ab, q_ab); expected = S_ab * q_ab.
+    window if each account's timestamps were shuffled among its own posts. Each key both used
+    gives min(n_a, n_b) chances (``key``/``account`` of the channel's actions), each a hit with
+    probability 1 - (1 - q_ab) ** max(n_a, n_b). S_ab = all chances, expected = sum of hit
+    probabilities, n_events ~ Binomial(S_ab, expected / S_ab).
     """
     n_acc = int(max(account.max(), act_account.max())) + 1
     n_keys = np.int64(key.max()) + 1
-    ak = unique_sorted(account * n_keys + key)
+    codes = np.sort(account * n_keys + key)
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    ak = codes[first]
+    ak_n = np.diff(np.r_[np.flatnonzero(first), len(codes)])
     k_cnt = np.bincount(ak // n_keys, minlength=n_acc)
     small = np.where(k_cnt[a] <= k_cnt[b], a, b)
     other = np.where(k_cnt[a] <= k_cnt[b], b, a)
     k_start = np.cumsum(k_cnt) - k_cnt
     e, pos = _csr_expand(k_cnt, k_start, small)
     probe = other[e] * n_keys + ak[pos] % n_keys
-    hit = ak[np.minimum(np.searchsorted(ak, probe), len(ak) - 1)] == probe
-    shared = np.bincount(e, weights=hit, minlength=len(a))
+    at = np.minimum(np.searchsorted(ak, probe), len(ak) - 1)
+    hit = ak[at] == probe
+    e, n_small, n_other = e[hit], ak_n[pos][hit], ak_n[at][hit]
     q = _window_share(a, b, act_account, act_time, n_acc=n_acc, window_ns=window_ns)
+    # per shared key: min(n_a, n_b) chances, each a hit if any of the other side's
+    # max(n_a, n_b) actions lands within the window
+    trials = np.minimum(n_small, n_other).astype(float)
+    hit_p = -np.expm1(np.maximum(n_small, n_other) * np.log1p(-np.minimum(q[e], 1 - 1e-12)))
+    shared = np.bincount(e, weights=trials, minlength=len(a))
+    expected = np.bincount(e, weights=trials * hit_p, minlength=len(a))
     shared = np.maximum(shared, n_events)
-    expected = shared * q
-    p_value = binom.sf(n_events - 1, shared.astype(np.int64), q)
+    p_mean = np.clip(expected / np.maximum(shared, 1), 0.0, 1.0)
+    p_value = binom.sf(n_events - 1, shared.astype(np.int64), p_mean)
     return expected, np.clip(p_value, 0.0, 1.0)
 
 
@@ -310,7 +327,7 @@ def coaction_edges(actions: pd.DataFrame, *, signal: str, window: float | None =
         discount = np.minimum(1.0, np.log2(1 + max_key_accounts) / np.log2(1 + n_key_acc))
     agg = aggregate_pairs(i, j, key=key, time=time, account=account, discount=discount,
                           n_acc=len(acc_ids))
-    pairs_total = float((~hot_key[agg.attrs["group_keys"]]).sum())
+    pairs_total = float(agg.attrs["group_events"][~hot_key[agg.attrs["group_keys"]]].sum())
     if hot_key.any() and max_fanout > 0:  # skipped hot keys cannot make events: not in C
         hk = np.flatnonzero(hot_key)
         pairs_total += hot_key_pairs(key, time, np.searchsorted(key, hk, side="left"),
@@ -337,11 +354,11 @@ def coaction_edges(actions: pd.DataFrame, *, signal: str, window: float | None =
 
 def _key_account_counts(key: np.ndarray, account: np.ndarray, n_acc: int
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct accounts per key code and distinct keys per account code."""
+    """Distinct accounts per key code and actions per account code."""
     n_keys = int(key.max()) + 1
     uniq = unique_sorted(key * np.int64(n_acc) + account)
     return (np.bincount(uniq // n_acc, minlength=n_keys),
-            np.bincount(uniq % n_acc, minlength=n_acc))
+            np.bincount(account, minlength=n_acc))
 
 
 def _to_edges(agg: pd.DataFrame, expected: np.ndarray, p_value: np.ndarray, *, signal: str,
