@@ -46,6 +46,7 @@ Null models (``expected``, ``p_value``), vectorised over edges:
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -187,16 +188,25 @@ def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.n
 
 
 def poisson_null(n_events: np.ndarray, d_a: np.ndarray, d_b: np.ndarray, *, n_total: float,
-                 pairs_total: float) -> tuple[np.ndarray, np.ndarray]:
+                 pairs_total: float, strength_a: np.ndarray | None = None,
+                 strength_b: np.ndarray | None = None, strength_total: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected n_events and Poisson p-value per pair under random assignment of accounts.
 
     ``d_a``/``d_b``: actions of each account; ``n_total``: sum of all d;
     ``pairs_total``: C = number of co-action events in the channel.
     E_ab = d_a * d_b * 2C / n_total**2; p = P(Poisson(E_ab) >= n_events).
+    With strengths (each account's n_events summed over all its pairs in the channel, and
+    their total S), E_ab is at least the configuration-model expectation s_a * s_b / (2S):
+    the larger, i.e. more conservative, of the two nulls is used.
     """
     if len(n_events) == 0 or n_total <= 0:
         return np.zeros(len(n_events)), np.ones(len(n_events))
     expected = d_a.astype(float) * d_b * (2.0 * pairs_total) / (float(n_total) ** 2)
+    if strength_a is not None and strength_b is not None and strength_total > 0:
+        # keys are not independent (one app posts many look-alike texts for all its users):
+        # accounts that share with many others are expected to share with this one too
+        expected = np.maximum(expected, strength_a * strength_b / (2.0 * strength_total))
     p_value = poisson.sf(n_events - 1, expected)
     return expected, np.clip(p_value, 0.0, 1.0)
 
@@ -250,24 +260,62 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
     return expected, np.clip(p_value, 0.0, 1.0)
 
 
-def _window_share(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndarray, *,
-                  n_acc: int, window_ns: int) -> np.ndarray:
-    """Per pair: share of (a-time, b-time) pairs within the window (searchsorted, no loops)."""
+class PairProbes(NamedTuple):
+    """Every post of the less active account of each pair, placed on the other's time line.
+
+    line: all posts sorted by (account, time) as ``account * span + seconds`` (one float axis,
+    accounts ``span`` seconds apart, so a searchsorted never crosses into another account);
+    order: row positions of ``line`` in the input; e: pair index of each probe; pos: the
+    probe's position on ``line``; base: the probe's time moved onto the other account's
+    stretch of ``line``; cnt: posts per account code; small / other: per pair, the account
+    probed from / into. Probes of one pair are consecutive and in time order.
+    """
+
+    line: np.ndarray
+    order: np.ndarray
+    e: np.ndarray
+    pos: np.ndarray
+    base: np.ndarray
+    cnt: np.ndarray
+    small: np.ndarray
+    other: np.ndarray
+
+
+def pair_probes(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndarray, *,
+                n_acc: int, pad_ns: int) -> PairProbes:
+    """Probes for pairs (a, b) of account codes; ``pad_ns`` >= the widest window searched.
+
+    Work and memory are proportional to the sum over pairs of min(n_a, n_b) (CSR expansion).
+    """
     cnt = np.bincount(account, minlength=n_acc)
     small = np.where(cnt[a] <= cnt[b], a, b)
     other = np.where(cnt[a] <= cnt[b], b, a)
     t0 = float(time.min())
-    span = (float(time.max()) - t0) / 1e9 + 2.0 * window_ns / 1e9 + 10.0
-    w = window_ns / 1e9
+    span = (float(time.max()) - t0) / 1e9 + 2.0 * pad_ns / 1e9 + 10.0
     order = np.lexsort((time, account))
     acc_s = account[order]
-    v = acc_s * span + (time[order] - t0) / 1e9
+    line = acc_s * span + (time[order] - t0) / 1e9
     t_start = np.cumsum(cnt) - cnt
     e, pos = _csr_expand(cnt, t_start, small)
-    base = other[e] * span + (v[pos] - acc_s[pos] * span)
-    within = (np.searchsorted(v, base + w, side="right")
-              - np.searchsorted(v, base - w, side="left"))
-    q = np.bincount(e, weights=within, minlength=len(a)) / np.maximum(cnt[a] * cnt[b], 1)
+    base = other[e] * span + (line[pos] - acc_s[pos] * span)
+    return PairProbes(line, order, e, pos, base, cnt, small, other)
+
+
+def probe_within(probes: PairProbes, window_ns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per probe: [lo, hi) positions on ``line`` of the other account's posts within +-window."""
+    w = window_ns / 1e9
+    return (np.searchsorted(probes.line, probes.base - w, side="left"),
+            np.searchsorted(probes.line, probes.base + w, side="right"))
+
+
+def _window_share(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndarray, *,
+                  n_acc: int, window_ns: int) -> np.ndarray:
+    """Per pair: share of (a-time, b-time) pairs within the window (searchsorted, no loops)."""
+    probes = pair_probes(a, b, account, time, n_acc=n_acc, pad_ns=window_ns)
+    lo, hi = probe_within(probes, window_ns)
+    cnt = probes.cnt
+    q = (np.bincount(probes.e, weights=hi - lo, minlength=len(a))
+         / np.maximum(cnt[a] * cnt[b], 1))
     return np.clip(q, 0.0, 1.0)
 
 
@@ -336,8 +384,13 @@ def coaction_edges(actions: pd.DataFrame, *, signal: str, window: float | None =
                  len(key), len(i), len(agg), len(np.flatnonzero(hot_key)))
     a, b = agg["a"].to_numpy(), agg["b"].to_numpy()
     if window is None:
-        expected, p_value = poisson_null(agg["n_events"].to_numpy(), d_acc[a], d_acc[b],
-                                         n_total=float(d_acc.sum()), pairs_total=pairs_total)
+        ne = agg["n_events"].to_numpy()
+        strength = (np.bincount(a, weights=ne, minlength=len(d_acc))
+                    + np.bincount(b, weights=ne, minlength=len(d_acc)))
+        expected, p_value = poisson_null(ne, d_acc[a], d_acc[b], n_total=float(d_acc.sum()),
+                                         pairs_total=pairs_total, strength_a=strength[a],
+                                         strength_b=strength[b],
+                                         strength_total=float(ne.sum()))
     else:
         act_account, act_time = account, time
         if activity is not None:
