@@ -75,7 +75,8 @@ def main(debug: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--out", "outdir", default="astroturf-out", show_default=True,
               type=click.Path(file_okay=False), help="Output directory.")
-@click.option("--accounts", "accounts_file", help="Separate file of account profiles.")
+@click.option("--accounts", "accounts_files", multiple=True,
+              help="Separate file(s) of account profiles (repeatable).")
 @click.option("--format", "fmt", default="auto", show_default=True,
               help="Input format (see `astroturf formats`).")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
@@ -98,7 +99,7 @@ def main(debug: bool) -> None:
               help=f"Exit {EXIT_FLAGGED} when any cluster is flagged (CI gate).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
 @handle_errors
-def scan(inputs: tuple[str, ...], outdir: str, accounts_file: str | None, fmt: str,
+def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], fmt: str,
          maps: tuple[str, ...], window: float | None, fdr: float | None, seed: int | None,
          signal_names: str | None, engine: str | None, config_file: str | None, strict: bool,
          table_formats: str, graph_fmt: str, html: bool, top: int, fail_on_flagged: bool,
@@ -124,12 +125,12 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_file: str | None, fmt: s
     graphs = {"both": ("gexf", "graphml"), "none": ()}.get(graph_fmt, (graph_fmt,))
     progress(f"reading {', '.join(inputs)}")
     data = read_dataset(list(inputs), format=fmt, mapping=_parse_map(maps),
-                        accounts=accounts_file, strict=strict)
+                        accounts=list(accounts_files), strict=strict)
     progress(f"{len(data.posts):,} posts from {len(data.accounts):,} accounts")
     result = run_scan(data, params, progress=progress)
     result.manifest["parameters"] = params.to_dict()
     result.manifest["dataset"] = data.meta
-    sources = [*inputs, *([accounts_file] if accounts_file else [])]
+    sources = [*inputs, *accounts_files]
     written = write_report(result, outdir, inputs=sources, formats=formats, graph=graphs,
                            html=html, params=params.to_dict())
     click.echo(format_summary(result, top=top, outdir=str(outdir)))

@@ -57,13 +57,21 @@ def run_signals(data: Dataset, params: ScanParams, *, progress: Progress | None 
     status: dict[str, str] = {}
     frames: list[pd.DataFrame] = []
     missing = availability(data.posts, data.accounts)
-    for spec in selected_signals(params):
+    chosen = selected_signals(params)
+    # derived signals (e.g. lockstep) run last, on the edges of the signals they derive from
+    for spec in sorted(chosen, key=lambda s: bool(s.derived_from)):
         why = missing.get(spec.name)
+        if spec.derived_from and not why and not any(
+                status.get(n, "").startswith("ran") for n in spec.derived_from):
+            why = f"needs one of {', '.join(spec.derived_from)} to run"
         if why:
             status[spec.name] = f"skipped: {why}"
             continue
-        edges = timer.run(f"signal {spec.name}",
-                          lambda spec=spec: spec.run(data.posts, data.accounts, params))
+        args = (data.posts, data.accounts, params)
+        if spec.derived_from:
+            base = [f[f["signal"].isin(spec.derived_from)] for f in frames]
+            args += (pd.concat(base, ignore_index=True) if base else empty_edges(),)
+        edges = timer.run(f"signal {spec.name}", lambda spec=spec, args=args: spec.run(*args))
         status[spec.name] = f"ran: {len(edges)} edges"
         if len(edges):
             frames.append(edges)

@@ -34,7 +34,7 @@ FAMILIES: dict[str, str] = {
     "co_hashtag": "co_hashtag", "creation_burst": "creation_burst",
     "handle_pattern": "names", "name_pattern": "names",
     "bio_similar": "bio", "profile_url": "bio", "location": "bio",
-    "rhythm": "rhythm", "client": "client",
+    "rhythm": "rhythm", "client": "client", "lockstep": "lockstep",
 }
 P_FLOOR = 1e-300  # p-values below this are clipped (log10 strength stays exact via log10_p)
 

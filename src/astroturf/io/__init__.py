@@ -62,13 +62,14 @@ def read_accounts(path: str, *, mapping: dict[str, str] | None = None,
 
 
 def read_dataset(inputs: list[str], *, format: str = "auto",
-                 mapping: dict[str, str] | None = None, accounts: str | None = None,
-                 strict: bool = False) -> Dataset:
+                 mapping: dict[str, str] | None = None,
+                 accounts: str | list[str] | None = None, strict: bool = False) -> Dataset:
     """Read every input into one canonical Dataset.
 
     ``format``: a registered format name or 'auto' (best sniff per file). ``mapping``: --map
     overrides. ``accounts``: an optional profile file whose values win per field; with it,
-    qualified 'accounts.<field>' keys of ``mapping`` name columns of that file.
+    qualified 'accounts.<field>' keys of ``mapping`` name columns of that file. Several
+    profile files (e.g. one per label class) may be given as a list; later files win.
     ``meta``: {'inputs': [{'path', 'format', 'mapping', 'rows_read', 'rows_dropped',
     'resolution_s', 'assumed_utc', 'warnings'}], 'n_posts', 'n_accounts', 'duplicate_posts'}.
     Posts are sorted by (created_at, account_id, post_id); accounts by account_id.
@@ -90,9 +91,14 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
         metas.append(_input_meta(path, name, data.meta))
     posts_list = [coerce_posts(p.posts) for p in parts]
     posts, n_dup = _combine_posts(posts_list, [base_name(p) for p in inputs])
-    profiles = _merge_profiles([coerce_accounts(p.accounts) for p in parts],
-                               read_accounts(accounts, mapping=mapping, strict=strict)
-                               if accounts else None)
+    account_files = [accounts] if isinstance(accounts, str) else list(accounts or [])
+    override = None
+    if account_files:
+        frames = [coerce_accounts(read_accounts(f, mapping=mapping, strict=strict))
+                  for f in account_files]
+        override = pd.concat(frames, ignore_index=True).drop_duplicates(
+            "account_id", keep="last")
+    profiles = _merge_profiles([coerce_accounts(p.accounts) for p in parts], override)
     account_ids = pd.concat([posts["account_id"], profiles["account_id"]]).dropna().unique()
     missing = sorted(set(account_ids) - set(profiles["account_id"]))
     if missing:
@@ -101,8 +107,8 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     profiles = coerce_accounts(profiles.sort_values("account_id", kind="stable"))
     meta = {"inputs": metas, "n_posts": len(posts), "n_accounts": len(profiles),
             "duplicate_posts": n_dup}
-    if accounts:
-        meta["accounts_file"] = accounts
+    if account_files:
+        meta["accounts_files"] = [base_name(f) for f in account_files]
     return Dataset(posts=posts, accounts=profiles, meta=meta)
 
 

@@ -35,8 +35,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "location": ("accounts", "share a location"),
     "rhythm": ("accounts", "share a posting rhythm"),
     "client": ("accounts", "share a rare posting client"),
+    "lockstep": ("events", "posts in lock-step (any content)"),
 }
-_TIMED = {"co_repost", "co_reply", "co_url", "co_hashtag", "co_text", "near_dup_sync"}
+_TIMED = {"co_repost", "co_reply", "co_url", "co_hashtag", "co_text", "near_dup_sync",
+          "lockstep"}
 MAX_PHRASES = 6
 
 

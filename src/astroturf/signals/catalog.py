@@ -14,6 +14,8 @@ import pandas as pd
 from astroturf.config import ScanParams
 
 Runner = Callable[[pd.DataFrame, pd.DataFrame, ScanParams], pd.DataFrame]
+# derived signals also get the edges of the signals they are derived from (4th argument)
+DerivedRunner = Callable[[pd.DataFrame, pd.DataFrame, ScanParams, pd.DataFrame], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class SignalSpec:
     family: str  # "coordination" or "profile"
     needs: tuple[str, ...]  # "posts.<field>" / "accounts.<field>"; "+repost" etc. = post kind
     description: str
-    run: Runner
+    run: Runner | DerivedRunner
+    derived_from: tuple[str, ...] = ()  # non-empty: run after these, on their edges
 
 
 def _coaction(fn_name: str) -> Runner:
@@ -80,6 +83,15 @@ def _client(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.Da
     return client_edges(posts, accounts)
 
 
+def _lockstep(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams,
+              edges: pd.DataFrame) -> pd.DataFrame:
+    from astroturf.signals.lockstep import lockstep_edges
+
+    return lockstep_edges(posts, edges, window=p.window, max_evidence=p.max_evidence)
+
+
+COACTION_SIGNALS = ("co_text", "co_repost", "co_url", "co_reply", "co_hashtag", "near_dup_sync")
+
 SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("co_text", "coordination", ("posts.text",),
                "same normalised text within the window", _coaction("co_text_edges")),
@@ -111,6 +123,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
                "near-identical narrow hour-of-week activity profiles", _rhythm),
     SignalSpec("client", "profile", ("posts.client",),
                "shared rare posting client", _client),
+    SignalSpec("lockstep", "coordination", ("posts.created_at",),
+               "posts in the same minutes far more often than hour-scale activity explains",
+               _lockstep, derived_from=COACTION_SIGNALS),
 )
 
 

@@ -1,0 +1,208 @@
+"""Lockstep: account pairs whose posts fall in the same minutes far more often than their
+hour-scale activity explains ('lockstep').
+
+Why: the co-action channels test synchrony on a shared key against a strict null (each account's
+timestamps shuffled among its own posts). Under that null a group that posts the same hashtag
+set on almost every post is no evidence, because the shuffle keeps the set of times. But two
+accounts whose activity coincides minute by minute, again and again, while their activity at
+the scale of hours is ordinary, are the textbook sign of a scheduled or automated campaign.
+This is a *derived* signal: it only re-tests pairs that some co-action channel already linked,
+so it never builds all pairs.
+
+Definitions, for a candidate pair (a, b) with n_a and n_b posts (all their posts, any key):
+
+- A *co-occurrence* is an a-post and a b-post within ``window`` seconds (|dt| <= window).
+  n_events = min(#a-posts with a b-post within the window, #b-posts with an a-post within the
+  window), like the co-action kernel, so a burst of five posts against one counts once.
+- ``weight`` = n_events; ``first_seen`` / ``last_seen`` = earliest / latest post time of any
+  co-occurrence; ``evidence`` = up to ``max_evidence`` "post_a>post_b" pairs (post_a by
+  account_a; for each co-occurring post of the less active account, the nearest post of the
+  other), earliest first.
+
+Null model (``expected``, ``p_value``): each account's activity is kept at the scale of the
+bandwidth H but independent at the minute scale, i.e. a post's position inside the +-H
+stretch around it is uniform. With s_ab = share of all (a-time, b-time) pairs within +-H,
+q_ab = s_ab * window / H is the chance that an (a-post, b-post) pair falls within the window.
+The less active side gives min(n_a, n_b) chances, each a hit with probability
+1 - (1 - q_ab) ** max(n_a, n_b); expected = chances * that, and
+p = P(Binomial(chances, hit probability) >= n_events).
+
+What this does and does not count as evidence: living in the same time zone, keeping the same
+office hours or reacting to the same viral hour is NOT evidence, because those shape activity
+at the scale of hours, which the null keeps (the tests check office-hours workers at random
+minutes get no significant edge). Limits: bursty sessions (several posts within minutes)
+inside the hour inflate the count a little beyond the uniform-within-H model, and so do pairs
+reacting within minutes to the same breaking event; the co-action channels then carry the
+content side. Lockstep evidence survives shuffling each account's timestamps among its own
+posts (it is about the times themselves), so like profile evidence it is excluded from that
+calibration null. Times are compared as float seconds: a gap of exactly ``window`` may fall
+on either side by rounding (microseconds).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom
+
+from astroturf.errors import UsageError
+from astroturf.schema import EVIDENCE_PAIR_SEP
+from astroturf.signals.base import finish_edges, join_evidence
+from astroturf.signals.coaction import (
+    NAT,
+    PairProbes,
+    pair_probes,
+    probe_within,
+    stable_codes,
+    time_ns,
+)
+
+logger = logging.getLogger("astroturf.signals.lockstep")
+
+SIGNAL = "lockstep"
+
+
+def lockstep_edges(posts: pd.DataFrame, coaction_edges: pd.DataFrame, *,
+                   window: float = 60.0, bandwidth: float = 3600.0,
+                   max_evidence: int = 20) -> pd.DataFrame:
+    """Lockstep edges for the account pairs present in ``coaction_edges``.
+
+    Columns in: posts (post_id, account_id, created_at), coaction_edges (account_a,
+    account_b; any signals, duplicates ignored). ``window`` and ``bandwidth`` in seconds,
+    ``bandwidth`` > ``window``. Returns schema.EDGE_COLUMNS, signal 'lockstep', one row per
+    candidate pair with at least one co-occurrence.
+    """
+    if not 0 < window < bandwidth:
+        raise UsageError(f"lockstep needs 0 < window < bandwidth, got {window} and {bandwidth}",
+                         hint="use a bandwidth (hour scale) well above the window (minutes)")
+    if posts is None or coaction_edges is None or len(posts) < 2 or len(coaction_edges) == 0:
+        return finish_edges(None)
+    acct, time, pids, acc_ids = _sorted_posts(posts)
+    a, b = _candidate_pairs(coaction_edges, acc_ids)
+    if len(a) == 0:
+        return finish_edges(None)
+    w_ns, h_ns = round(window * 1e9), round(bandwidth * 1e9)
+    probes = pair_probes(a, b, acct, time, n_acc=len(acc_ids), pad_ns=h_ns)
+    lo, hi = probe_within(probes, w_ns)
+    n_events = _events(probes, lo, hi, n_pairs=len(a))
+    expected, p_value = _null(probes, a, b, n_events, window_ns=w_ns, bandwidth_ns=h_ns)
+    keep = n_events > 0
+    logger.debug("lockstep: %d candidate pairs, %d with co-occurrences", len(a), keep.sum())
+    if not keep.any():
+        return finish_edges(None)
+    first, last, evidence = _times_and_evidence(probes, lo, hi, a=a, time=time, pids=pids,
+                                                keep=keep, max_evidence=max_evidence)
+    edges = pd.DataFrame({
+        "account_a": pd.Series(acc_ids[a[keep]], dtype="str"),
+        "account_b": pd.Series(acc_ids[b[keep]], dtype="str"),
+        "signal": SIGNAL,
+        "weight": n_events[keep].astype(float),
+        "n_events": n_events[keep].astype(np.int64),
+        "first_seen": pd.to_datetime(first, utc=True),
+        "last_seen": pd.to_datetime(last, utc=True),
+        "expected": expected[keep],
+        "p_value": p_value[keep],
+        "evidence": evidence,
+    })
+    return finish_edges(edges)
+
+
+def _sorted_posts(posts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Account codes, int64-ns times and post ids sorted by (account, time, post id).
+
+    The tie-break on a stable hash of the post id makes the order (hence the evidence)
+    independent of the input row order. Rows without account or time are dropped.
+    """
+    t = time_ns(posts["created_at"])
+    ok = posts["account_id"].notna().to_numpy() & (t != NAT)
+    sub = posts.loc[ok, ["post_id", "account_id"]]
+    acct, acc_ids = pd.factorize(sub["account_id"].astype("str"), sort=True)
+    acct = acct.astype(np.int64)
+    t = t[ok]
+    order = np.lexsort((stable_codes(sub["post_id"].astype("str")), t, acct))
+    pids = sub["post_id"].astype("str").to_numpy(dtype=object)[order]
+    return acct[order], t[order], pids, np.asarray(acc_ids, dtype=object)
+
+
+def _candidate_pairs(edges: pd.DataFrame, acc_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (a, b) account codes, a < b, of edge pairs whose accounts both have posts."""
+    index = pd.Index(acc_ids)
+    ca = index.get_indexer(edges["account_a"].astype("str"))
+    cb = index.get_indexer(edges["account_b"].astype("str"))
+    ok = (ca >= 0) & (cb >= 0) & (ca != cb)
+    lo = np.minimum(ca, cb)[ok].astype(np.int64)
+    hi = np.maximum(ca, cb)[ok].astype(np.int64)
+    n = np.int64(max(len(acc_ids), 1))
+    codes = np.unique(lo * n + hi)
+    return codes // n, codes % n
+
+
+def _events(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, n_pairs: int) -> np.ndarray:
+    """Per pair: min(probes with a partner, distinct partner posts covered by the probes).
+
+    Probes of a pair are in time order, so their [lo, hi) ranges only move right: the posts a
+    range adds are those past the previous range's end.
+    """
+    e = probes.e
+    n_probe = np.bincount(e, weights=hi > lo, minlength=n_pairs)
+    prev_hi = np.r_[np.int64(0), hi[:-1]]
+    first = np.r_[True, e[1:] != e[:-1]] if len(e) else np.array([], dtype=bool)
+    start = np.where(first, lo, np.maximum(lo, prev_hi))
+    n_other = np.bincount(e, weights=np.maximum(hi - start, 0), minlength=n_pairs)
+    return np.minimum(n_probe, n_other).astype(np.int64)
+
+
+def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *,
+          window_ns: int, bandwidth_ns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Expected co-occurrences and binomial p-value with hour-scale activity kept."""
+    lo_h, hi_h = probe_within(probes, bandwidth_ns)
+    cnt = probes.cnt.astype(float)
+    share = (np.bincount(probes.e, weights=hi_h - lo_h, minlength=len(a))
+             / np.maximum(cnt[a] * cnt[b], 1.0))
+    q = np.clip(share * (window_ns / bandwidth_ns), 0.0, 1.0 - 1e-12)
+    chances = np.minimum(cnt[a], cnt[b]).astype(np.int64)
+    hit_p = -np.expm1(np.maximum(cnt[a], cnt[b]) * np.log1p(-q))
+    expected = chances * hit_p
+    p_value = binom.sf(n_events - 1, chances, hit_p)
+    return expected, np.clip(p_value, 0.0, 1.0)
+
+
+def _times_and_evidence(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, a: np.ndarray,
+                        time: np.ndarray, pids: np.ndarray, keep: np.ndarray,
+                        max_evidence: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """first_seen, last_seen (int64 ns) and evidence text of the kept pairs.
+
+    Evidence pairs each co-occurring probe with its nearest partner post (earlier on ties).
+    ``time``/``pids`` are aligned with the rows that built ``probes`` (sorted order).
+    """
+    hit = np.flatnonzero(hi > lo)
+    e = probes.e[hit]
+    line, order = probes.line, probes.order
+    p_pos, lo_h, hi_h = probes.pos[hit], lo[hit], hi[hit] - 1
+    t_probe = time[order[p_pos]]
+    first = np.minimum(t_probe, time[order[lo_h]])
+    last = np.maximum(t_probe, time[order[hi_h]])
+    n_pairs = len(keep)
+    t_first = np.full(n_pairs, np.iinfo(np.int64).max)
+    t_last = np.full(n_pairs, np.iinfo(np.int64).min)
+    np.minimum.at(t_first, e, first)
+    np.maximum.at(t_last, e, last)
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], int)
+    rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
+    ev = rank < max_evidence
+    e, p_pos, base = e[ev], p_pos[ev], probes.base[hit][ev]
+    right = np.clip(np.searchsorted(line, base), lo_h[ev], hi_h[ev])
+    left = np.clip(right - 1, lo_h[ev], hi_h[ev])
+    near = np.where(np.abs(line[left] - base) <= np.abs(line[right] - base), left, right)
+    mine, theirs = pids[order[p_pos]], pids[order[near]]
+    probe_is_a = probes.small[e] == a[e]
+    first_id = np.where(probe_is_a, mine, theirs)
+    second_id = np.where(probe_is_a, theirs, mine)
+    items = pd.Series(first_id, dtype="str") + EVIDENCE_PAIR_SEP + pd.Series(second_id,
+                                                                              dtype="str")
+    evidence = join_evidence(e, items, max_items=max_evidence)
+    kept = np.flatnonzero(keep)
+    return (t_first[kept], t_last[kept],
+            evidence.reindex(kept).to_numpy(dtype=object))
