@@ -60,8 +60,31 @@ def stages(data: Dataset, window: float) -> list[tuple[str, Callable[[], object]
         from astroturf.pipeline import scan
     except ImportError:  # pipeline not there yet
         return out
-    out.append(("whole scan (all signals)", lambda: scan(data, ScanParams(window=window))))
+    out.append(("whole scan (all signals)",
+                lambda: scan(data, ScanParams(window=window), progress=_STAGES.mark)))
     return out
+
+
+class _StageClock:
+    """Progress callback that times the pipeline's stages (each call starts the next one)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float]] = []
+        self._label: str | None = None
+        self._start = 0.0
+
+    def mark(self, message: str) -> None:
+        now = time.perf_counter()
+        if self._label is not None:
+            self.rows.append((self._label, now - self._start))
+        self._label, self._start = message.removesuffix(" ..."), now
+
+    def stop(self) -> None:
+        self.mark("")
+        self._label = None
+
+
+_STAGES = _StageClock()
 
 
 def run(args: argparse.Namespace) -> list[dict]:
@@ -80,13 +103,16 @@ def run(args: argparse.Namespace) -> list[dict]:
     rows.append({"stage": "to canonical tables", "seconds": time.perf_counter() - t,
                  "rows": len(data.posts), "peak_rss_mb": peak_rss_mb()})
     for name, thunk in stages(data, args.window):
-        if args.only and name not in args.only and not name.startswith("whole"):
+        if (args.only is not None and name not in args.only
+                and not name.startswith("whole")):
             continue
         if args.skip_scan and name.startswith("whole"):
             continue
         t = time.perf_counter()
         result = thunk()
         seconds = time.perf_counter() - t
+        if name.startswith("whole"):
+            _STAGES.stop()
         n = len(result.edges) if hasattr(result, "edges") else len(result)
         rows.append({"stage": name, "seconds": seconds, "rows": n,
                      "peak_rss_mb": peak_rss_mb()})
@@ -102,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--groups", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--window", type=float, default=60.0)
-    ap.add_argument("--only", nargs="*", default=None, help="signal stages to run")
+    ap.add_argument("--only", nargs="*", default=None,
+                    help="signal stages to time separately (none given: only the whole scan)")
     ap.add_argument("--skip-scan", action="store_true", help="do not time the whole scan")
     args = ap.parse_args(argv)
     rows = run(args)
@@ -117,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['peak_rss_mb']:12,.0f} |")
     total = sum(r["seconds"] for r in signal_rows)
     print(f"| {'sum of signal stages':<26} | {total:8.2f} | {'':>10} | {'':>12} |")
+    inside = _STAGES.rows
+    if inside:
+        print("\n# inside the whole scan (pipeline stages)")
+        print(f"| {'stage':<34} | {'seconds':>8} |")
+        print(f"|{'-' * 36}|{'-' * 10}:|")
+        for label, sec in inside:
+            print(f"| {label:<34} | {sec:8.2f} |")
     return 0
 
 

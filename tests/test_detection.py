@@ -50,8 +50,9 @@ def test_planted_groups_found_lookalikes_not(tmp_path: Path, seed: int) -> None:
 def test_destroyed_synchrony_flags_nothing(tmp_path: Path) -> None:
     """Timestamps shuffled within each account: the time-window signals must find no cluster.
 
-    (Profile and whole-period template evidence survive a time shuffle by design, so the null
-    is checked on the signals whose evidence is synchrony; the 100-seed run is in evaluation.)
+    (Profile and whole-period template evidence survive a time shuffle by design, and so does
+    lockstep, which is about the set of times itself, so the null is checked on the signals
+    whose evidence is synchrony on shared content; the 100-seed run is in evaluation.)
     """
     flagged_runs = 0
     for seed in (11, 12, 13):

@@ -169,7 +169,8 @@ def shuffled_flags(tmp_path, seeds) -> int:
 
     Shuffling each account's times among its own posts destroys synchrony only; texts,
     templates and profiles are untouched (a campaign's copied bios are still real evidence),
-    so the null is tested on the signals that synchrony drives.
+    and so are the minute-level coincidences of 'lockstep' (the shuffle keeps each account's
+    set of times), so the null is tested on the signals that content synchrony drives.
     """
     hits = 0
     for seed in seeds:

@@ -56,8 +56,9 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def family_of(signals: pd.Series) -> pd.Series:
     """Family name of each signal name (unknown signals are their own family)."""
-    s = signals.astype(STR_DTYPE)
-    return s.map(FAMILIES).fillna(s).astype(STR_DTYPE)
+    codes, names = pd.factorize(signals.astype(STR_DTYPE))  # a dozen names: map those only
+    fams = pd.array([FAMILIES.get(n, n) for n in names], dtype=STR_DTYPE)
+    return pd.Series(fams.take(codes, allow_fill=True), index=signals.index)
 
 
 def empty_pairs() -> pd.DataFrame:
@@ -214,8 +215,12 @@ def _pair_aggregates(e: pd.DataFrame) -> pd.DataFrame:
     """Per pair (index = pair code, sorted): channel names, strongest signal, sums, times."""
     g = e.groupby("_pair", sort=True)
     p = pd.to_numeric(e["p_value"], errors="coerce").fillna(1.0)
-    strongest = (e.assign(_p=p).sort_values(["_pair", "_p", "signal"], kind="stable")
-                 .drop_duplicates("_pair").set_index("_pair")["signal"])
+    sig_code, sig_names = pd.factorize(e["signal"], sort=True)
+    pair = e["_pair"].to_numpy(np.int64)
+    order = np.lexsort((sig_code, p.to_numpy(np.float64), pair))  # stable, as sort_values
+    first = order[np.r_[True, pair[order][1:] != pair[order][:-1]]]
+    strongest = pd.Series(np.asarray(sig_names, dtype=object)[sig_code[first]],
+                          index=pair[first])
     out = pd.DataFrame({
         "weight": g["weight"].sum().astype("float64"),
         "n_events": g["n_events"].sum().astype("int64"),
@@ -226,10 +231,15 @@ def _pair_aggregates(e: pd.DataFrame) -> pd.DataFrame:
     e = e.assign(_family=family_of(e["signal"]).to_numpy())
     for col, name in (("channels", "signal"), ("families", "_family")):
         names = sorted(e[name].unique())
-        bit = e[name].map({n: 1 << i for i, n in enumerate(names)}).to_numpy(np.int64)
-        dedup = pd.DataFrame({"k": e["_pair"].to_numpy(), "bit": bit}).drop_duplicates()
-        mask = dedup.groupby("k", sort=True)["bit"].sum().reindex(out.index)
-        out[col] = pd.array(_bitmask_names(mask.to_numpy(np.int64), names), dtype=STR_DTYPE)
-        out["n_" + col] = (
-            dedup.groupby("k").size().reindex(out.index).to_numpy(np.int64))
+        code = pd.Index(names).get_indexer(e[name]).astype(np.int64)
+        packed = np.sort(pair * len(names) + code)  # distinct (pair, name), sorted
+        packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
+        k = packed // len(names)
+        idx = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        k = k[idx]
+        mask = pd.Series(np.add.reduceat(np.left_shift(1, packed % len(names)), idx), index=k)
+        count = pd.Series(np.diff(np.r_[idx, len(packed)]), index=k)
+        out[col] = pd.array(_bitmask_names(mask.reindex(out.index).to_numpy(np.int64), names),
+                            dtype=STR_DTYPE)
+        out["n_" + col] = count.reindex(out.index).to_numpy(np.int64)
     return out

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from astroturf.graph.communities import detect_communities
-from astroturf.graph.fusion import family_of, family_pvalues, fuse_pairs
+from astroturf.graph.fusion import family_of, family_pvalues, fuse_pairs, sorted_codes
 from astroturf.graph.significance import cluster_tests
 from astroturf.schema import ACCOUNT_OUT_COLUMNS, CLUSTER_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE
 from astroturf.scoring.reasons import (
     MAX_PHRASES,
-    burst_phrase,
+    burst_phrases,
     channel_phrases,
     feature_phrases,
     fmt_p,
@@ -104,9 +104,14 @@ def _family_pair_counts(edges: pd.DataFrame) -> dict[str, int]:
     """Distinct linked pairs per family in the whole data (bounds how many groups it can pick)."""
     if len(edges) == 0:
         return {}
-    t = pd.DataFrame({"a": edges["account_a"].to_numpy(), "b": edges["account_b"].to_numpy(),
-                      "f": family_of(edges["signal"]).to_numpy()}).drop_duplicates()
-    return {str(k): int(v) for k, v in t.groupby("f").size().items()}
+    m = len(edges)
+    acc, _ = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]).to_numpy())
+    fam, names = pd.factorize(family_of(edges["signal"]))
+    n_acc = np.int64(acc.max() + 1)
+    packed = np.sort((acc[:m] * n_acc + acc[m:]) * len(names) + fam)
+    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]  # distinct (a, b, family)
+    counts = np.bincount(packed % len(names), minlength=len(names))
+    return {str(k): int(v) for k, v in sorted(zip(names, counts.tolist(), strict=True))}
 
 
 def _same_community(edges: pd.DataFrame, membership: pd.Series) -> pd.DataFrame:
@@ -232,24 +237,23 @@ def _burst_phrases(mem: pd.DataFrame, accounts: pd.DataFrame, *, hours: float) -
                         index=acc["account_id"].astype(STR_DTYPE).to_numpy())
     if created.notna().sum() < 2:
         return {}
-    population = created.dropna()
-    out = {}
     times = created.reindex(mem["account_id"]).to_numpy()
-    for cid, idx in mem.groupby("cluster").indices.items():  # one call per cluster
-        res = burst_phrase(pd.Series(times[idx]), population, hours=hours)
-        if res is not None:
-            out[int(cid)] = res
-    return out
+    return burst_phrases(pd.DataFrame({"cluster": mem["cluster"].to_numpy(np.int64),
+                                       "created_at": times}), created.dropna(), hours=hours)
 
 
 def _best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     """Per account: its strongest pair (lowest log10_p, ties by partner id)."""
     cols = ["log10_p", "p_combined", "q_value", "strongest_signal", "channels"]
-    both = pd.concat([
-        pairs[cols].assign(account=pairs["account_a"], partner=pairs["account_b"]),
-        pairs[cols].assign(account=pairs["account_b"], partner=pairs["account_a"])])
-    both = both.sort_values(["account", "log10_p", "partner"], kind="stable")
-    return both.drop_duplicates("account").set_index("account")
+    codes, ids = sorted_codes(pd.concat([pairs["account_a"], pairs["account_b"]]))
+    m = len(pairs)
+    account, partner = np.r_[codes[:m], codes[m:]], np.r_[codes[m:], codes[:m]]
+    lp = np.r_[pairs["log10_p"].to_numpy(np.float64), pairs["log10_p"].to_numpy(np.float64)]
+    order = np.lexsort((partner, lp, account))  # codes sort like the ids: same as by strings
+    first = order[np.r_[True, account[order][1:] != account[order][:-1]]] if m else order
+    rows = pairs[cols].iloc[first % m] if m else pairs[cols]
+    return rows.assign(partner=pd.array(ids[partner[first]], dtype=STR_DTYPE)).set_index(
+        pd.Index(ids[account[first]], dtype=STR_DTYPE, name="account"))
 
 
 def _accounts_table(ids: np.ndarray, pairs: pd.DataFrame, member: pd.Series,

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from astroturf.graph.fusion import family_of
 from astroturf.schema import STR_DTYPE
@@ -89,34 +90,76 @@ def _phrase(signal: str, events: int, pairs: int, accounts: int, window: float) 
 def burst_phrase(created_at: pd.Series, population: pd.Series, *, hours: float
                  ) -> tuple[float, str] | None:
     """(log10 p, '11 of 14 created within 24 h (...) (p=2e-9)') or None when not notable."""
-    t = created_at.dropna().sort_values(kind="stable")
-    pop = population.dropna().sort_values(kind="stable")
-    if len(t) < 2 or len(pop) < 2:
-        return None
-    try:
-        from astroturf.signals.bursts import burst_group_pvalue
-        p, text = burst_group_pvalue(t.reset_index(drop=True), pop.reset_index(drop=True),
-                                     hours=hours)
-    except ImportError:  # colleague module absent: same scan test, computed here
-        p, text = _burst_fallback(t, pop, hours=hours)
-    if p > 0.05:
-        return None
-    lp = math.log10(max(p, 1e-300))
-    return lp, f"{text} (p={fmt_p(lp)})"
+    t = pd.to_datetime(created_at, utc=True).dropna()
+    res = burst_phrases(pd.DataFrame({"cluster": np.zeros(len(t), dtype=np.int64),
+                                      "created_at": t.to_numpy()}), population, hours=hours)
+    return res.get(0)
 
 
-def _burst_fallback(t: pd.Series, pop: pd.Series, *, hours: float) -> tuple[float, str]:
-    from scipy.stats import binom
+def burst_phrases(members: pd.DataFrame, population: pd.Series, *, hours: float
+                  ) -> dict[int, tuple[float, str]]:
+    """cluster -> (log10 p, burst phrase) for every cluster whose creation burst has p <= 0.05.
 
-    tn = t.astype("int64").to_numpy()
-    pn = pop.astype("int64").to_numpy()
+    members: cluster (int), created_at (datetime, NaT allowed). population: creation times of
+    all accounts. Same numbers as ``signals.bursts.burst_group_pvalue`` run on each cluster,
+    computed for all clusters at once (one sort, searchsorted, binomial tails per member).
+    """
+    from astroturf.signals.bursts import to_ns
+
+    pop = np.sort(to_ns(pd.Series(population).dropna()))
+    m = members.dropna(subset=["created_at"])
+    if len(pop) < 2 or len(m) == 0:
+        return {}
+    t = to_ns(m["created_at"])
+    clus = m["cluster"].to_numpy(np.int64)
+    order = np.lexsort((t, clus))
+    t, clus = t[order], clus[order]
+    starts = np.flatnonzero(np.r_[True, clus[1:] != clus[:-1]])
+    sizes = np.diff(np.r_[starts, len(t)])
+    n = np.repeat(sizes, sizes)
+    local = np.arange(len(t)) - np.repeat(starts, sizes)
     w = int(hours * 3_600 * 10**9)
-    k_i = np.searchsorted(tn, tn + w, side="right") - np.arange(len(tn))
-    c_i = np.searchsorted(pn, tn + w, side="right") - np.searchsorted(pn, tn, side="left")
-    pi = np.minimum((np.maximum(c_i - k_i, 0) + 1) / (max(len(pn) - len(tn), 0) + 1), 1.0)
-    k = int(k_i.max())
-    p = float(min(1.0, binom.sf(k - 2, len(tn) - 1, pi).sum())) if k >= 2 else 1.0
-    return p, f"{k} of {len(tn)} created within {hours:g} h"
+    k_i = _count_within(clus, t, t + w) - np.repeat(starts, sizes) - local
+    c_i = np.searchsorted(pop, t + w, side="right") - np.searchsorted(pop, t, side="left")
+    c_i, n_pop = np.maximum(c_i - k_i, 0), np.maximum(len(pop) - n, 0)
+    pi = np.minimum((c_i + 1) / (n_pop + 1), 1.0)
+    k = np.maximum.reduceat(k_i, starts)
+    best = starts + np.minimum.reduceat(np.where(k_i == np.repeat(k, sizes), local, len(t)),
+                                        starts)
+    tail = binom.sf(np.repeat(k, sizes) - 2, n - 1, pi)
+    p = np.minimum(1.0, _segment_sums(tail, starts, sizes))
+    p = np.where((k >= 2) & (sizes >= 2), p, 1.0)
+    hit = np.flatnonzero(p <= 0.05)
+    when = pd.to_datetime(t[best[hit]], utc=True).strftime("%Y-%m-%d %H:%M")
+    out = {}
+    for j, start in zip(hit.tolist(), when, strict=True):  # notable clusters only; O(1) each
+        lp = math.log10(max(float(p[j]), 1e-300))
+        out[int(clus[starts[j]])] = (lp, f"{int(k[j])} of {int(sizes[j])} created within "
+                                         f"{hours:g} h (from {start}) (p={fmt_p(lp)})")
+    return out
+
+
+def _count_within(group: np.ndarray, values: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Per row: rows of all groups up to its own whose value is <= its limit (values sorted
+    within each group, groups ascending): a searchsorted that stays inside each group."""
+    kind = np.r_[np.zeros(len(values), np.int8), np.ones(len(limits), np.int8)]
+    order = np.lexsort((kind, np.r_[values, limits], np.r_[group, group]))
+    is_value = kind[order] == 0
+    seen = np.cumsum(is_value)
+    out = np.empty(len(limits), dtype=np.int64)
+    out[order[~is_value] - len(values)] = seen[~is_value]
+    return out
+
+
+def _segment_sums(x: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sum of each contiguous segment, bit-identical to ``x[seg].sum()`` (numpy's pairwise
+    summation): segments of equal length are summed as rows of one 2-D array."""
+    out = np.empty(len(starts))
+    for size in np.unique(sizes).tolist():  # distinct cluster sizes: few
+        sel = np.flatnonzero(sizes == size)
+        idx = starts[sel][:, None] + np.arange(size)[None, :]
+        out[sel] = x[idx].sum(axis=1)
+    return out
 
 
 def feature_phrases(members: pd.DataFrame, features: pd.DataFrame | None) -> pd.Series:

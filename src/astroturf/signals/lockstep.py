@@ -20,23 +20,27 @@ Definitions, for a candidate pair (a, b) with n_a and n_b posts (all their posts
   other), earliest first.
 
 Null model (``expected``, ``p_value``): each account's activity is kept at the scale of the
-bandwidth H but independent at the minute scale, i.e. a post's position inside the +-H
-stretch around it is uniform. With s_ab = share of all (a-time, b-time) pairs within +-H,
-q_ab = s_ab * window / H is the chance that an (a-post, b-post) pair falls within the window.
-The less active side gives min(n_a, n_b) chances, each a hit with probability
-1 - (1 - q_ab) ** max(n_a, n_b); expected = chances * that, and
-p = P(Binomial(chances, hit probability) >= n_events).
+bandwidth H but independent at the minute scale. q_ab, the chance that an (a-post, b-post)
+pair falls within the window, is the larger of two estimates from all (a-time, b-time) pairs:
+(share within +-H) * window / H (time differences uniform inside +-H), and the density of |dt|
+in the shells (window, H/2] and (H/2, H] extrapolated linearly to |dt| ~ 0, times the window.
+The second one matters when both accounts are active only in the same short sessions (a live
+show, one hour a day): |dt| then piles up near 0 (a triangle, twice the uniform density) and
+the uniform estimate would call that lockstep; it leaves the co-occurrences themselves out, so
+a pure lock-step pair is still judged by the uniform estimate. The less active side gives
+min(n_a, n_b) chances, each a hit with probability 1 - (1 - q_ab) ** max(n_a, n_b);
+expected = chances * that, and p = P(Binomial(chances, hit probability) >= n_events).
 
 What this does and does not count as evidence: living in the same time zone, keeping the same
 office hours or reacting to the same viral hour is NOT evidence, because those shape activity
-at the scale of hours, which the null keeps (the tests check office-hours workers at random
-minutes get no significant edge). Limits: bursty sessions (several posts within minutes)
-inside the hour inflate the count a little beyond the uniform-within-H model, and so do pairs
-reacting within minutes to the same breaking event; the co-action channels then carry the
-content side. Lockstep evidence survives shuffling each account's timestamps among its own
-posts (it is about the times themselves), so like profile evidence it is excluded from that
-calibration null. Times are compared as float seconds: a gap of exactly ``window`` may fall
-on either side by rounding (microseconds).
+at the scale of hours, which the null keeps (the tests check office-hours workers and
+same-hour live sessions at random minutes get no significant edge). Limits: bursty sessions
+(several posts within minutes) and shared sessions much shorter than H/2 inflate the count
+beyond the model a little, and so do pairs reacting within minutes to the same breaking
+event; the co-action channels then carry the content side. Lockstep evidence survives
+shuffling each account's timestamps among its own posts (it is about the times themselves),
+so like profile evidence it is excluded from that calibration null. Times are compared as
+float seconds: a gap of exactly ``window`` may fall on either side by rounding (microseconds).
 """
 
 from __future__ import annotations
@@ -71,11 +75,12 @@ def lockstep_edges(posts: pd.DataFrame, coaction_edges: pd.DataFrame, *,
 
     Columns in: posts (post_id, account_id, created_at), coaction_edges (account_a,
     account_b; any signals, duplicates ignored). ``window`` and ``bandwidth`` in seconds,
-    ``bandwidth`` > ``window``. Returns schema.EDGE_COLUMNS, signal 'lockstep', one row per
+    ``bandwidth`` > 2 * ``window``. Returns schema.EDGE_COLUMNS, signal 'lockstep', one row per
     candidate pair with at least one co-occurrence.
     """
-    if not 0 < window < bandwidth:
-        raise UsageError(f"lockstep needs 0 < window < bandwidth, got {window} and {bandwidth}",
+    if not 0 < 2 * window < bandwidth:
+        raise UsageError(f"lockstep needs 0 < 2 * window < bandwidth, got {window} and "
+                         f"{bandwidth}",
                          hint="use a bandwidth (hour scale) well above the window (minutes)")
     if posts is None or coaction_edges is None or len(posts) < 2 or len(coaction_edges) == 0:
         return finish_edges(None)
@@ -87,7 +92,8 @@ def lockstep_edges(posts: pd.DataFrame, coaction_edges: pd.DataFrame, *,
     probes = pair_probes(a, b, acct, time, n_acc=len(acc_ids), pad_ns=h_ns)
     lo, hi = probe_within(probes, w_ns)
     n_events = _events(probes, lo, hi, n_pairs=len(a))
-    expected, p_value = _null(probes, a, b, n_events, window_ns=w_ns, bandwidth_ns=h_ns)
+    expected, p_value = _null(probes, a, b, n_events, close=hi - lo, window_ns=w_ns,
+                              bandwidth_ns=h_ns)
     keep = n_events > 0
     logger.debug("lockstep: %d candidate pairs, %d with co-occurrences", len(a), keep.sum())
     if not keep.any():
@@ -155,13 +161,28 @@ def _events(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, n_pairs: int)
 
 
 def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *,
-          window_ns: int, bandwidth_ns: int) -> tuple[np.ndarray, np.ndarray]:
-    """Expected co-occurrences and binomial p-value with hour-scale activity kept."""
-    lo_h, hi_h = probe_within(probes, bandwidth_ns)
+          close: np.ndarray, window_ns: int, bandwidth_ns: int
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Expected co-occurrences and binomial p-value with hour-scale activity kept.
+
+    ``close``: per probe, partner posts within the window. q_ab is the larger of the uniform
+    estimate (pairs within +-H) * W / H and a linear extrapolation to |dt| ~ 0 of the density
+    of |dt| in the shells (W, H/2] and (H/2, H], which leave the co-occurrences themselves out.
+    """
+    e, n_pairs = probes.e, len(a)
+    c_w = np.bincount(e, weights=close, minlength=n_pairs)
+    lo, hi = probe_within(probes, bandwidth_ns // 2)
+    c_half = np.bincount(e, weights=hi - lo, minlength=n_pairs)
+    lo, hi = probe_within(probes, bandwidth_ns)
+    c_h = np.bincount(e, weights=hi - lo, minlength=n_pairs)
+    w, h = float(window_ns), float(bandwidth_ns)
+    g1 = (c_half - c_w) / (h / 2 - w)  # density of |dt| (pairs per ns) around m1
+    g2 = (c_h - c_half) / (h / 2)  # ... around m2
+    m1, m2 = (w + h / 2) / 2, 3 * h / 4
+    g0 = g1 + (g1 - g2) * (m1 - w / 2) / (m2 - m1)
     cnt = probes.cnt.astype(float)
-    share = (np.bincount(probes.e, weights=hi_h - lo_h, minlength=len(a))
-             / np.maximum(cnt[a] * cnt[b], 1.0))
-    q = np.clip(share * (window_ns / bandwidth_ns), 0.0, 1.0 - 1e-12)
+    pairs = np.maximum(cnt[a] * cnt[b], 1.0)
+    q = np.clip(np.maximum(c_h / h, g0) * w / pairs, 0.0, 1.0 - 1e-12)
     chances = np.minimum(cnt[a], cnt[b]).astype(np.int64)
     hit_p = -np.expm1(np.maximum(cnt[a], cnt[b]) * np.log1p(-q))
     expected = chances * hit_p
