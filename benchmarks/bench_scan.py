@@ -142,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['stage']:<26} | {r['seconds']:8.2f} | {r['rows']:>10,} | "
               f"{r['peak_rss_mb']:12,.0f} |")
-    total = sum(r["seconds"] for r in signal_rows)
-    print(f"| {'sum of signal stages':<26} | {total:8.2f} | {'':>10} | {'':>12} |")
+    if signal_rows:
+        total = sum(r["seconds"] for r in signal_rows)
+        print(f"| {'sum of signal stages':<26} | {total:8.2f} | {'':>10} | {'':>12} |")
     inside = _STAGES.rows
     if inside:
         print("\n# inside the whole scan (pipeline stages)")

@@ -89,9 +89,15 @@ def benjamini_hochberg(p: np.ndarray, *, m: float | None = None) -> np.ndarray:
     return q
 
 
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct int64 values: one np.sort (numpy's hash-based np.unique is slower)."""
+    u = np.sort(x)
+    return u[np.r_[True, u[1:] != u[:-1]]] if len(u) else u
+
+
 def _bitmask_names(mask: np.ndarray, names: list[str]) -> np.ndarray:
     """','-joined sorted names for each bitmask value (names are already sorted)."""
-    uniq, inv = np.unique(mask, return_inverse=True)
+    inv, uniq = pd.factorize(mask, sort=True)  # hash-based np.unique is slow in numpy 2.4
     text = [",".join(n for i, n in enumerate(names) if (int(u) >> i) & 1) for u in uniq]
     return np.asarray(text, dtype=object)[inv]
 
@@ -104,11 +110,21 @@ def _family_table(edges: pd.DataFrame, pair: np.ndarray) -> pd.DataFrame:
     three ways: they are merged into one 'shared_posts' row, Bonferroni-corrected again.
     """
     fam = family_of(edges["signal"])
-    fam_size = edges.groupby(fam.to_numpy())["signal"].nunique()
+    fcode, fnames = pd.factorize(fam, sort=True)
+    scode, snames = pd.factorize(edges["signal"], sort=True)
+    nf, ns = len(fnames), len(snames)
+    fam_size = np.bincount(_distinct(fcode * ns + scode) // ns, minlength=nf)  # signals/family
     p = pd.to_numeric(edges["p_value"], errors="coerce").fillna(1.0).clip(P_FLOOR, 1.0)
-    t = pd.DataFrame({"pair": pair, "family": fam.to_numpy(), "p": p.to_numpy()})
-    t = t.groupby(["pair", "family"], sort=True)["p"].min().reset_index()
-    t["p"] = np.minimum(1.0, t["p"].to_numpy() * t["family"].map(fam_size).to_numpy())
+    packed = pair * nf + fcode
+    order = np.argsort(packed, kind="stable")
+    packed = packed[order]
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])  # one per (pair, family)
+    key = packed[starts]
+    pmin = np.minimum.reduceat(p.to_numpy(np.float64)[order], starts) if len(starts) else p
+    t = pd.DataFrame({"pair": key // nf,
+                      "family": pd.array(np.asarray(fnames, dtype=object)[key % nf],
+                                         dtype=STR_DTYPE),
+                      "p": np.minimum(1.0, np.asarray(pmin) * fam_size[key % nf])})
     shared = _shared_evidence(edges, pair, fam)
     if len(shared) == 0:
         return t
@@ -232,8 +248,7 @@ def _pair_aggregates(e: pd.DataFrame) -> pd.DataFrame:
     for col, name in (("channels", "signal"), ("families", "_family")):
         names = sorted(e[name].unique())
         code = pd.Index(names).get_indexer(e[name]).astype(np.int64)
-        packed = np.sort(pair * len(names) + code)  # distinct (pair, name), sorted
-        packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
+        packed = _distinct(pair * len(names) + code)  # distinct (pair, name), sorted
         k = packed // len(names)
         idx = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
         k = k[idx]

@@ -80,21 +80,22 @@ def assess(edges: pd.DataFrame, accounts: pd.DataFrame, *, features: pd.DataFram
     cluster) for pairs inside clusters or with q <= fdr.
     """
     feats = _features_frame(features)
-    ids = _all_ids(edges, accounts)
+    ends = _edge_ends(edges)
+    ids = _all_ids(ends, accounts)
     n = len(ids)
     pairs = fuse_pairs(edges, n_accounts=n)
     membership = detect_communities(pairs, seed=seed, resolution=resolution, n_accounts=n)
     tests = cluster_tests(pairs, membership, n_accounts=n, fdr=fdr,
                           min_size=max(2, int(min_cluster_size)),
-                          families=family_pvalues(_same_community(edges, membership)),
+                          families=family_pvalues(_same_community(edges, ends, membership)),
                           family_pairs=_family_pair_counts(edges))
     tests = _number_clusters(tests, membership)
     member = membership.map(tests.set_index("community")["cluster_id"]).dropna().astype("int64")
     handles = _handles(accounts)
-    clusters_out = _clusters_table(tests, member, edges, accounts, feats, handles, fdr=fdr,
+    clusters_out = _clusters_table(tests, member, edges, ends, accounts, feats, handles, fdr=fdr,
                                    burst_hours=burst_hours, window=window)
     accounts_out = _accounts_table(ids, pairs, member, tests, handles, feats, n=n)
-    edges_out = _edges_table(edges, pairs, member, fdr=fdr)
+    edges_out = _edges_table(edges, ends, pairs, member, fdr=fdr)
     log.info("assessed %d accounts: %d clusters (%d flagged)", n, len(clusters_out),
              int(clusters_out["flagged"].sum()) if len(clusters_out) else 0)
     return accounts_out, clusters_out, edges_out
@@ -114,19 +115,35 @@ def _family_pair_counts(edges: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(zip(names, counts.tolist(), strict=True))}
 
 
-def _same_community(edges: pd.DataFrame, membership: pd.Series) -> pd.DataFrame:
+def _same_community(edges: pd.DataFrame, ends: _Ends, membership: pd.Series) -> pd.DataFrame:
     """Edges whose two accounts share a community (the cross-family test looks only there)."""
     if len(edges) == 0:
         return edges
-    ca = edges["account_a"].astype(STR_DTYPE).map(membership)
-    cb = edges["account_b"].astype(STR_DTYPE).map(membership)
-    return edges.loc[(ca.notna() & (ca == cb)).to_numpy()]
+    ca, cb = _end_labels(ends, membership)
+    return edges.loc[~np.isnan(ca) & (ca == cb)]
 
 
-def _all_ids(edges: pd.DataFrame, accounts: pd.DataFrame) -> np.ndarray:
+_Ends = tuple[np.ndarray, np.ndarray, pd.Index]
+
+
+def _edge_ends(edges: pd.DataFrame) -> _Ends:
+    """Codes of account_a / account_b into the sorted ids (once: string lookups are slow)."""
+    m = len(edges)
+    codes, ids = sorted_codes(pd.concat([edges["account_a"], edges["account_b"]]))
+    return codes[:m], codes[m:], pd.Index(ids, dtype=STR_DTYPE)
+
+
+def _end_labels(ends: _Ends, labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """labels (account_id -> int) of both ends of every edge, NaN when unlabelled."""
+    a, b, ids = ends
+    lab = labels.reindex(ids).to_numpy(np.float64)
+    return lab[a], lab[b]
+
+
+def _all_ids(ends: _Ends, accounts: pd.DataFrame) -> np.ndarray:
     parts = [accounts["account_id"].dropna().astype(STR_DTYPE)] if "account_id" in accounts else []
-    if len(edges):
-        parts += [edges["account_a"].astype(STR_DTYPE), edges["account_b"].astype(STR_DTYPE)]
+    if len(ends[2]):
+        parts.append(pd.Series(ends[2]))
     if not parts:
         return np.asarray([], dtype=object)
     return np.sort(pd.unique(pd.concat(parts).to_numpy(dtype=object)))
@@ -163,7 +180,7 @@ def _number_clusters(tests: pd.DataFrame, membership: pd.Series) -> pd.DataFrame
     return t.drop(columns="_first")
 
 
-def _clusters_table(tests: pd.DataFrame, member: pd.Series, edges: pd.DataFrame,
+def _clusters_table(tests: pd.DataFrame, member: pd.Series, edges: pd.DataFrame, ends: _Ends,
                     accounts: pd.DataFrame, feats: pd.DataFrame | None, handles: pd.Series,
                     *, fdr: float, burst_hours: float, window: float) -> pd.DataFrame:
     t = tests.set_index("cluster_id", drop=False)
@@ -180,7 +197,7 @@ def _clusters_table(tests: pd.DataFrame, member: pd.Series, edges: pd.DataFrame,
         "score": evidence_to_score(-t["log10_q"].to_numpy()),
         "flagged": t["flagged"].astype(bool),
         "members": preview.reindex(t.index).fillna("").astype(STR_DTYPE),
-        "reasons": _cluster_reasons(t, member, edges, accounts, feats, fdr=fdr,
+        "reasons": _cluster_reasons(t, member, edges, ends, accounts, feats, fdr=fdr,
                                     burst_hours=burst_hours, window=window),
         "p_value": t["p_value"], "q_value": np.maximum(10.0 ** t["log10_q"], 1e-300),
         "channels": t["channels"], "n_internal_edges": t["n_internal_pairs"],
@@ -191,17 +208,16 @@ def _clusters_table(tests: pd.DataFrame, member: pd.Series, edges: pd.DataFrame,
                                       if c not in CLUSTER_OUT_COLUMNS]].reset_index(drop=True)
 
 
-def _internal_edges(edges: pd.DataFrame, member: pd.Series) -> pd.DataFrame:
-    ca = edges["account_a"].astype(STR_DTYPE).map(member)
-    cb = edges["account_b"].astype(STR_DTYPE).map(member)
-    same = ca.notna() & (ca == cb)
-    return edges.loc[same].assign(cluster=ca[same].astype("int64").to_numpy())
+def _internal_edges(edges: pd.DataFrame, ends: _Ends, member: pd.Series) -> pd.DataFrame:
+    ca, cb = _end_labels(ends, member)
+    same = ~np.isnan(ca) & (ca == cb)
+    return edges.loc[same].assign(cluster=ca[same].astype("int64"))
 
 
-def _cluster_reasons(t: pd.DataFrame, member: pd.Series, edges: pd.DataFrame,
+def _cluster_reasons(t: pd.DataFrame, member: pd.Series, edges: pd.DataFrame, ends: _Ends,
                      accounts: pd.DataFrame, feats: pd.DataFrame | None, *, fdr: float,
                      burst_hours: float, window: float) -> np.ndarray:
-    inner = _internal_edges(edges, member)
+    inner = _internal_edges(edges, ends, member)
     p = pd.to_numeric(inner["p_value"], errors="coerce").fillna(1.0)
     strong = inner[p <= fdr]
     chans = channel_phrases(strong, window=window)
@@ -211,7 +227,9 @@ def _cluster_reasons(t: pd.DataFrame, member: pd.Series, edges: pd.DataFrame,
     feat = feature_phrases(mem, feats)
     bursts = _burst_phrases(mem, accounts, hours=burst_hours)
     out = []
-    for cid, row in t.iterrows():  # one row per cluster, small work each
+    cols = ["cluster_id", "size", "core_size", "core_log10_t", "log10_p", "log10_q"]
+    for row in t[cols].to_dict("records"):  # one row per cluster, small work each
+        cid = row["cluster_id"]
         items = list(chans.get(cid, []))
         if cid in bursts:
             items = [i for i in items if not i[1].endswith("created close together")]
@@ -249,11 +267,25 @@ def _best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     m = len(pairs)
     account, partner = np.r_[codes[:m], codes[m:]], np.r_[codes[m:], codes[:m]]
     lp = np.r_[pairs["log10_p"].to_numpy(np.float64), pairs["log10_p"].to_numpy(np.float64)]
-    order = np.lexsort((partner, lp, account))  # codes sort like the ids: same as by strings
-    first = order[np.r_[True, account[order][1:] != account[order][:-1]]] if m else order
+    first = _first_min(account, partner, np.where(np.isnan(lp), np.inf, lp), len(ids))
     rows = pairs[cols].iloc[first % m] if m else pairs[cols]
     return rows.assign(partner=pd.array(ids[partner[first]], dtype=STR_DTYPE)).set_index(
         pd.Index(ids[account[first]], dtype=STR_DTYPE, name="account"))
+
+
+def _first_min(group: np.ndarray, tie: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """Row of the lowest ``value`` per group, ties by lowest ``tie`` ((group, tie) unique).
+
+    One argsort of a packed int64 key (4x faster than a 3-key lexsort on 3M rows).
+    """
+    if len(group) == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.argsort(group * np.int64(n) + tie)
+    g, v = group[order], value[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    low = np.repeat(np.minimum.reduceat(v, starts), np.diff(np.r_[starts, len(g)]))
+    pos = np.where(v == low, np.arange(len(g)), len(g))
+    return order[np.minimum.reduceat(pos, starts)]
 
 
 def _accounts_table(ids: np.ndarray, pairs: pd.DataFrame, member: pd.Series,
@@ -310,24 +342,37 @@ def _account_reasons(idx: pd.Index, best: pd.DataFrame, cid: pd.Series, t: pd.Da
     return (prefix + link).to_numpy(dtype=object)
 
 
-def _edges_table(edges: pd.DataFrame, pairs: pd.DataFrame, member: pd.Series, *,
+def _edges_table(edges: pd.DataFrame, ends: _Ends, pairs: pd.DataFrame, member: pd.Series, *,
                  fdr: float) -> pd.DataFrame:
     if len(edges) == 0:
         return pd.DataFrame({**{c: edges[c] for c in EDGE_COLUMNS if c in edges},
                              "q_value": pd.Series([], dtype="float64"),
                              "cluster_id": pd.Series([], dtype=STR_DTYPE)})
-    e = edges[EDGE_COLUMNS].copy()
-    a, b = e["account_a"].astype(STR_DTYPE), e["account_b"].astype(STR_DTYPE)
-    e["account_a"], e["account_b"] = np.where(a < b, a, b), np.where(a < b, b, a)
-    e = e.astype({"account_a": STR_DTYPE, "account_b": STR_DTYPE})
-    q = pairs.set_index(["account_a", "account_b"])["q_value"]
-    e["q_value"] = q.reindex(pd.MultiIndex.from_frame(e[["account_a", "account_b"]])).to_numpy()
-    ca, cb = e["account_a"].map(member), e["account_b"].map(member)
-    same = ca.notna() & (ca == cb)
-    e = e[same | (e["q_value"] <= fdr)].copy()
-    c = ca[e.index].where(same[e.index])
-    e["_c"] = c.fillna(np.iinfo(np.int64).max).astype("int64")
-    e["cluster_id"] = c.map(lambda v: "" if pd.isna(v) else str(int(v))).astype(STR_DTYPE)
+    code_a, code_b, where = ends
+    ids = where.to_numpy(dtype=object)
+    lo, hi = np.minimum(code_a, code_b), np.maximum(code_a, code_b)
+    n_ids = np.int64(len(ids))
+    key = lo * n_ids + hi  # code order is string order: same (a < b) orientation as the ids
+    pkey = (where.get_indexer(pairs["account_a"]).astype(np.int64) * n_ids
+            + where.get_indexer(pairs["account_b"]))
+    porder = np.argsort(pkey, kind="stable")
+    pkey, pq = pkey[porder], pairs["q_value"].to_numpy(np.float64)[porder]
+    pos = np.minimum(np.searchsorted(pkey, key), max(len(pkey) - 1, 0))
+    q = np.where((pkey[pos] == key) if len(pkey) else False, pq[pos] if len(pkey) else 0.0,
+                 np.nan)
+    clus = member.reindex(where).to_numpy(np.float64)
+    ca, cb = clus[lo], clus[hi]
+    same = ~np.isnan(ca) & (ca == cb)
+    keep = same | (q <= fdr)
+    e = edges.loc[keep, EDGE_COLUMNS].copy()
+    e["account_a"] = pd.array(ids[lo[keep]], dtype=STR_DTYPE)
+    e["account_b"] = pd.array(ids[hi[keep]], dtype=STR_DTYPE)
+    e["q_value"] = q[keep]
+    inside = same[keep]
+    # unclustered edges sort last (the float->int64 cast used before sent them first)
+    e["_c"] = np.where(inside, np.nan_to_num(ca[keep]).astype(np.int64), np.iinfo(np.int64).max)
+    e["cluster_id"] = pd.array(np.where(inside, e["_c"].astype(str).to_numpy(), ""),
+                               dtype=STR_DTYPE)
     e = e.sort_values(["_c", "account_a", "account_b", "signal", "p_value", "weight", "evidence"],
                       kind="stable")
     return e.drop(columns="_c").reset_index(drop=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from astroturf.signals.coaction import unique_sorted
+
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
@@ -162,8 +164,8 @@ def minhash_signatures(texts: pd.Series, *, n_hashes: int = 60, k: int = 4,
     if len(h) == 0:
         return sig
     salts = _mix64(np.arange(1, n_hashes + 1, dtype=np.uint64) + np.uint64(seed) * np.uint64(7919))
-    has = np.unique(owner)
-    starts = np.searchsorted(owner, has)  # owner is sorted: one segment per text
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])  # owner is sorted
+    has = owner[starts]  # one segment per text
     for j in range(n_hashes):
         sig[has, j] = np.minimum.reduceat(_mix64(h ^ salts[j]), starts)
     return sig
@@ -188,12 +190,13 @@ def lsh_candidates(sig: np.ndarray, *, bands: int = 20, max_bucket: int = 200
             key = _mix64(key ^ sig[idx, b * rows + r])
         order = np.argsort(key, kind="stable")
         ks, members = key[order], idx[order]
-        _, inv, counts = np.unique(ks, return_inverse=True, return_counts=True)
-        keep = counts[inv] <= max_bucket
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])  # ks is sorted: runs
+        counts = np.diff(np.r_[starts, len(ks)])
+        keep = np.repeat(counts, counts) <= max_bucket
         i, j = pairs_within_groups(ks[keep])
         left.append(members[keep][i])
         right.append(members[keep][j])
     a, b = np.concatenate(left), np.concatenate(right)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    packed = np.unique(lo * np.int64(n) + hi)
+    packed = unique_sorted(lo * np.int64(n) + hi)
     return packed // n, packed % n

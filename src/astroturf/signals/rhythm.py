@@ -14,6 +14,7 @@ import pandas as pd
 
 from astroturf.signals.base import account_codes, finish_edges
 from astroturf.signals.bursts import to_ns
+from astroturf.signals.coaction import unique_sorted
 
 _HOW = 168
 _COVER = 0.8  # active_hours = smallest daily window holding this share of posts
@@ -117,7 +118,7 @@ def _candidates(key: np.ndarray, order: np.ndarray, rows: np.ndarray,
     offs = np.arange(len(left)) - np.repeat(np.cumsum(n_right) - n_right, n_right)
     a, b = r[left], r[left + 1 + offs]
     base = np.int64(rows.max(initial=0) + 1)
-    packed = np.unique(np.minimum(a, b) * base + np.maximum(a, b))
+    packed = unique_sorted(np.minimum(a, b) * base + np.maximum(a, b))
     return packed // base, packed % base
 
 
