@@ -54,14 +54,8 @@ from scipy.stats import binom
 from astroturf.errors import UsageError
 from astroturf.schema import EVIDENCE_PAIR_SEP
 from astroturf.signals.base import finish_edges, join_evidence
-from astroturf.signals.coaction import (
-    NAT,
-    PairProbes,
-    pair_probes,
-    probe_within,
-    stable_codes,
-    time_ns,
-)
+from astroturf.signals.coaction import NAT, stable_codes, time_ns
+from astroturf.signals.nulls import PairProbes, pair_probes, probe_within
 
 logger = logging.getLogger("astroturf.signals.lockstep")
 
