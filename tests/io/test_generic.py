@@ -136,6 +136,36 @@ def test_malformed_json_lines(tmp_path):
         read_generic(path, strict=True)
 
 
+@pytest.mark.parametrize("container", ["jsonl", "json"])
+def test_json_nul_and_latin1_counted_like_csv(tmp_path, container):
+    rows = [{"user_id": "a", "time": "2020-01-01 10:00", "text": "caf\u00e9"},
+            {"user_id": "b", "time": "2020-01-01 10:01", "text": "nul here"}]
+    raw = _rows_bytes(rows, container).replace("caf\u00e9".encode(), b"caf\xe9")
+    raw = raw.replace(b"nul here", b"nul\x00 here")
+    table, meta = read_table(_write(tmp_path, raw, "x." + container))
+    assert list(table["text"]) == ["caf\u00e9", "nul here"]
+    assert meta["nul_bytes"] == 1 and meta["non_utf8_bytes"] == 1
+    assert len(meta["warnings"]) == 2 and "UTF-8" in meta["warnings"][1]
+
+
+def _rows_bytes(rows, container):
+    if container == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    return json.dumps(rows, ensure_ascii=False).encode()
+
+
+def test_json_array_non_objects_counted_or_strict(tmp_path):
+    path = _write(tmp_path, b'[{"user_id": "a", "time": "2020-01-01 10:00"}, 7, "x", '
+                            b'{"user_id": "b", "time": "2020-01-01 10:01"}]', "x.json")
+    data = read_generic(path)
+    assert list(data.posts["account_id"]) == ["a", "b"]
+    assert data.meta["rows_dropped"] == {"malformed_row": 2}
+    assert data.meta["rows_read"] == 4
+    with pytest.raises(InputError, match="array element 1 ") as exc:
+        read_generic(path, strict=True)
+    assert exc.value.source == path
+
+
 @pytest.mark.parametrize("content", [b"", b"\n\n", b"account_id,created_at,text\n"])
 def test_empty_and_header_only(tmp_path, content):
     path = _write(tmp_path, content)

@@ -150,13 +150,7 @@ CASES = [
 IDS = [f"{c.fmt}:{Path(c.fixture).name}" for c in CASES]
 # Known gaps of readers owned elsewhere: strict xfails, so a fix makes them fail loudly
 # (then delete the entry). Key: (test name, case id).
-KNOWN_GAPS = {
-    ("nul", "json:posts.json"): "generic json: NUL bytes inside a JSON document are not removed",
-    ("non_utf8", "jsonl:posts.jsonl"): "generic jsonl: non-UTF-8 bytes are not reported",
-    ("non_utf8", "json:posts.json"): "generic json: non-UTF-8 bytes are not reported",
-    ("malformed", "json:posts.json"): "generic json: non-object array elements are dropped "
-                                      "without being counted",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _known_gap(request: pytest.FixtureRequest, test: str, case: Case) -> None:

@@ -16,7 +16,6 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import pandas as pd
@@ -43,6 +42,7 @@ class CleanStream(io.RawIOBase):
         self.raw = raw
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
         self.pending = b""
+        self.pos = 0
         self.eof = False
         self.first = True
         self.nul_bytes = 0
@@ -52,7 +52,7 @@ class CleanStream(io.RawIOBase):
         return True
 
     def _fill(self) -> None:
-        while not self.pending and not self.eof:
+        while self.pos >= len(self.pending) and not self.eof:
             chunk = self.raw.read(CHUNK)
             self.eof = not chunk
             if b"\x00" in chunk:
@@ -61,17 +61,33 @@ class CleanStream(io.RawIOBase):
             text = self.decoder.decode(chunk, final=self.eof)
             if self.first and text:
                 text, self.first = text.removeprefix("\ufeff"), False
-            if _SURROGATES.search(text):
+            try:  # strict encoding fails exactly when invalid bytes were escaped
+                self.pending = text.encode("utf-8")
+            except UnicodeEncodeError:
                 text, n = _SURROGATES.subn(lambda m: chr(ord(m.group()) - 0xDC00), text)
                 self.bad_bytes += n
-            self.pending = text.encode("utf-8")
+                self.pending = text.encode("utf-8")
+            self.pos = 0
 
     def readinto(self, buffer: Any) -> int:
         self._fill()
-        n = min(len(buffer), len(self.pending))
-        buffer[:n] = self.pending[:n]
-        self.pending = self.pending[n:]
+        n = min(len(buffer), len(self.pending) - self.pos)
+        buffer[:n] = memoryview(self.pending)[self.pos:self.pos + n]
+        self.pos += n
         return n
+
+    def readall(self) -> bytes:
+        parts = []
+        while True:
+            self._fill()
+            if self.pos >= len(self.pending):
+                return b"".join(parts)
+            parts.append(self.pending[self.pos:] if self.pos else self.pending)
+            self.pos = len(self.pending)
+
+    def counts(self) -> dict[str, int]:
+        """meta entries for what was cleaned so far: 'nul_bytes', 'non_utf8_bytes'."""
+        return {"nul_bytes": self.nul_bytes, "non_utf8_bytes": self.bad_bytes}
 
     def close(self) -> None:
         self.raw.close()
@@ -115,7 +131,9 @@ def read_table(path: str, *, strict: bool = False, columns: list[str] | None = N
     if kind == "parquet":
         df = _read_parquet(path, columns=columns, max_rows=max_rows)
     elif kind in ("jsonl", "json"):
-        df = _read_json(path, kind, meta, strict=strict, columns=columns, max_rows=max_rows)
+        from astroturf.io.generic_json import read_json
+
+        df = read_json(path, kind, meta, strict=strict, columns=columns, max_rows=max_rows)
     else:
         df = _read_csv(path, sample, meta, strict=strict, columns=columns, max_rows=max_rows)
     if len(df) == 0:
@@ -180,8 +198,7 @@ def _read_csv(path: str, sample: Sample, meta: dict[str, Any], *, strict: bool,
         raise _csv_error(path, bad, exc) from None
     finally:
         stream.close()
-    meta.update(malformed_rows=len(bad), nul_bytes=stream.nul_bytes,
-                non_utf8_bytes=stream.bad_bytes)
+    meta.update(malformed_rows=len(bad), **stream.counts())
     schema = pa.schema([(n, pa.string()) for n in (include or names)])
     table = pa.Table.from_batches(batches, schema=schema)
     return table.to_pandas().iloc[:max_rows] if max_rows else table.to_pandas()
@@ -230,78 +247,6 @@ def _cell_to_str(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
-
-
-def _json_records(path: str, kind: str, meta: dict[str, Any], *, strict: bool
-                  ) -> Iterator[list[dict[str, Any]]]:
-    """Batches of records; numbers stay strings (parse_int/parse_float=str) so ids are exact."""
-    if kind == "json":
-        with open_input(path) as fh:
-            text = fh.read().decode("utf-8", errors="replace").lstrip("\ufeff")
-        try:
-            doc = json.loads(text, parse_int=str, parse_float=str)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: "
-                             f"{exc.msg}", source=path,
-                             hint="check that the file is complete JSON (or JSON lines)"
-                             ) from None
-        records = _records_of(doc)
-        for start in range(0, len(records), JSON_BATCH):
-            yield [r for r in records[start:start + JSON_BATCH] if isinstance(r, dict)]
-        return
-    with io.TextIOWrapper(CleanStream(open_input(path)), encoding="utf-8") as fh:
-        batch: list[dict[str, Any]] = []
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line, parse_int=str, parse_float=str)
-            except json.JSONDecodeError:
-                record = None
-            if not isinstance(record, dict):
-                meta["malformed_rows"] += 1
-                if strict:
-                    raise InputError(f"line {number} is not a JSON object: {line[:80]!r}",
-                                     source=path, hint="fix the line, or read without --strict "
-                                     "to skip malformed lines")
-                continue
-            batch.append(record)
-            if len(batch) >= JSON_BATCH:
-                yield batch
-                batch = []
-        yield batch
-
-
-def _records_of(doc: Any) -> list[Any]:
-    """The records of a JSON document: the array itself, or the longest list of objects in it."""
-    if isinstance(doc, list):
-        return doc
-    if isinstance(doc, dict):
-        lists = [v for v in doc.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
-        if lists:
-            return max(lists, key=len)
-        return [doc]
-    return []
-
-
-def _read_json(path: str, kind: str, meta: dict[str, Any], *, strict: bool,
-               columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
-    frames, n = [], 0
-    for batch in _json_records(path, kind, meta, strict=strict):
-        if not batch:
-            continue
-        nested = any(isinstance(v, dict) for r in batch[:200] for v in r.values())
-        frame = pd.json_normalize(batch, sep=".") if nested else pd.DataFrame.from_records(batch)
-        if columns is not None:
-            frame = frame[[c for c in frame.columns if c in columns]]
-        frames.append(_stringify(frame))
-        n += len(frame)
-        if max_rows is not None and n >= max_rows:
-            break
-    if not frames:
-        return pd.DataFrame()
-    df = pd.concat(frames, ignore_index=True)
-    return df.astype("str")
 
 
 def _read_parquet(path: str, *, columns: list[str] | None,
