@@ -91,12 +91,15 @@ def build_manifest(*, params: dict, inputs: list[dict], dataset_meta: dict, sign
     time resolution, naive-times note); signals: name -> 'ran: ...'/'skipped: why';
     counts: output counts (posts, accounts, edges, clusters, flagged, ...).
     """
+    described = [describe_input(i) for i in inputs]
+    for item, read in zip(described, dataset_meta.get("inputs") or [], strict=False):
+        item.setdefault("format", read.get("format"))  # post inputs come first, in order
     return jsonable({
         "tool": "astroturf",
         "version": __version__,
         "parameters": params,
         "seed": seed,
-        "inputs": [describe_input(i) for i in inputs],
+        "inputs": described,
         "dataset": dataset_meta,
         "time_note": TIME_NOTE,
         "signals": {k: signals[k] for k in sorted(signals)},
