@@ -8,7 +8,6 @@ import pandas as pd
 
 from astroturf.io import registry
 from astroturf.io.inspect import (
-    SIGNAL_REQUIREMENTS,
     describe_formats,
     format_inspection,
     inspect_input,
@@ -29,7 +28,9 @@ def test_describe_formats_lists_every_registered_format() -> None:
 
 
 def test_signal_requirements_name_real_fields() -> None:
-    for table, field, kind in SIGNAL_REQUIREMENTS.values():
+    from astroturf.signals.catalog import requirements
+
+    for table, field, kind in requirements().values():
         fields = POST_FIELDS if table == "posts" else ACCOUNT_FIELDS
         assert field in fields and kind in (None, "post", "repost", "reply", "quote")
 

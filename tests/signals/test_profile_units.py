@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from astroturf.schema import EDGE_COLUMNS
 from astroturf.signals.bios import bio_similarity_edges
 from astroturf.signals.bursts import burst_group_pvalue, creation_burst_edges
+from astroturf.signals.catalog import availability
 from astroturf.signals.clients import client_edges
-from astroturf.signals.features import account_features, profile_signal_availability
+from astroturf.signals.features import account_features
 from astroturf.signals.handles import fold_names, handle_pattern_edges, name_shapes
 from astroturf.signals.minhash import pairs_within_groups, rarity_tail
 from astroturf.signals.rhythm import rhythm_features
@@ -137,9 +138,9 @@ def test_account_features_and_availability():
     assert f.loc["a", "reply_share"] == pytest.approx(1 / 3)
     assert f.loc["a", "followers_following_ratio"] == 2.0
     assert f.loc["c", "n_posts"] == 0 and np.isnan(f.loc["b", "account_age_days"])
-    why = profile_signal_availability(posts, accounts)
-    assert why["creation_burst"] is None and why["rhythm"] is None
-    assert why["bio_similar"] == "no bio column in the input accounts"
+    why = availability(posts, accounts)
+    assert "creation_burst" not in why and "rhythm" not in why
+    assert why["bio_similar"] == "no account has a bio"
     assert "client" in why["client"]
 
 

@@ -19,24 +19,7 @@ from astroturf.schema import ACCOUNT_FIELDS, POST_FIELDS, Dataset
 log = logging.getLogger("astroturf.io.inspect")
 
 # signal -> (table, field, post kind the rows must have or None): what it needs to run at all
-def _signal_requirements() -> dict[str, tuple[str, str, str | None]]:
-    """Signal -> (table, field, post kind) from the one signal catalog (signals/catalog.py)."""
-    from astroturf.signals.catalog import SIGNALS
 
-    out: dict[str, tuple[str, str, str | None]] = {}
-    for spec in SIGNALS:
-        table, _, rest = spec.needs[0].partition(".")
-        field, _, kind = rest.partition("+")
-        out[spec.name] = (table, field, kind or None)
-    return out
-
-
-SIGNAL_REQUIREMENTS: dict[str, tuple[str, str, str | None]] = _signal_requirements()
-
-
-FIELD_WORDS = {"created_at": "time", "target_post_id": "target post id",
-               "display_name": "display name", "client": "client (app) name",
-               "urls": "URLs", "hashtags": "hashtags"}
 
 
 def describe_formats() -> pd.DataFrame:
@@ -75,24 +58,9 @@ def missing_fields(data: Dataset) -> list[str]:
 
 def signals_unavailable(data: Dataset) -> dict[str, str]:
     """Signals whose required field is empty in ``data``, with the reason in words."""
-    out = {}
-    for signal, (table, field, kind) in SIGNAL_REQUIREMENTS.items():
-        frame = data.posts if table == "posts" else data.accounts
-        rows = frame if kind is None else frame[data.posts["kind"] == kind]
-        if len(rows) and rows[field].notna().any():
-            continue
-        what = FIELD_WORDS.get(field, field.replace("_", " "))
-        if kind is not None:
-            plural = {"reply": "replies"}.get(kind, kind + "s")
-            reason = (f"no {plural} in the data" if len(rows) == 0
-                      else f"no {kind} has a {what}")
-        elif table == "accounts":
-            what = "creation time" if field == "created_at" else what
-            reason = f"no account has a {what}"
-        else:
-            reason = f"no post has {what}"
-        out[signal] = reason
-    return out
+    from astroturf.signals.catalog import availability
+
+    return availability(data.posts, data.accounts)
 
 
 def inspect_input(path: str, *, format: str = "auto", mapping: dict[str, str] | None = None,

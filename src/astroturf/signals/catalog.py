@@ -129,26 +129,52 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 
 
-def _has(posts: pd.DataFrame, accounts: pd.DataFrame, need: str) -> bool:
+# plain words for field names in "why a signal cannot run" messages
+FIELD_WORDS = {"created_at": "time", "target_post_id": "target post id",
+               "display_name": "display name", "client": "client (app) name",
+               "urls": "URLs", "hashtags": "hashtags"}
+
+
+def _missing(posts: pd.DataFrame, accounts: pd.DataFrame, need: str) -> str | None:
+    """Why ``need`` ("posts.<field>[+kind]" / "accounts.<field>") has no value, or None."""
     table_name, _, rest = need.partition(".")
     field, _, kind = rest.partition("+")
     table = posts if table_name == "posts" else accounts
-    if field not in table.columns:
-        return False
-    col = table[field]
+    rows = table
     if kind:
-        col = col[posts["kind"] == kind]
-    return bool(col.notna().any())
+        kinds = posts["kind"] if "kind" in posts.columns else pd.Series(index=posts.index)
+        rows = table[(kinds == kind).fillna(False).astype(bool)]
+    if field in rows.columns and len(rows) and rows[field].notna().any():
+        return None
+    what = FIELD_WORDS.get(field, field.replace("_", " "))
+    if kind:
+        plural = {"reply": "replies"}.get(kind, kind + "s")
+        return f"no {plural} in the data" if len(rows) == 0 else f"no {kind} has a {what}"
+    if table_name == "accounts":
+        return f"no account has a {'creation time' if field == 'created_at' else what}"
+    return f"no post has {what}"
+
+
+def requirements() -> dict[str, tuple[str, str, str | None]]:
+    """Signal -> (table, field, post kind or None) of the first field it needs."""
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for spec in SIGNALS:
+        table, _, rest = spec.needs[0].partition(".")
+        field, _, kind = rest.partition("+")
+        out[spec.name] = (table, field, kind or None)
+    return out
 
 
 def availability(posts: pd.DataFrame, accounts: pd.DataFrame) -> dict[str, str]:
-    """Signal name -> why it cannot run on this data (absent from the dict = can run)."""
+    """Signal name -> why it cannot run on this data (absent from the dict = can run).
+
+    The one check behind the manifest's "skipped: ..." entries and ``astroturf inspect``.
+    """
     out: dict[str, str] = {}
     for spec in SIGNALS:
         for need in spec.needs:
-            if not _has(posts, accounts, need):
-                field, _, kind = need.partition("+")
-                what = f"{field} on {kind} posts" if kind else field
-                out[spec.name] = f"no values for {what} in the input"
+            why = _missing(posts, accounts, need)
+            if why:
+                out[spec.name] = why
                 break
     return out

@@ -1,9 +1,8 @@
-"""Account-level feature columns and which profile signals the data can support.
+"""Account-level feature columns.
 
 ``account_features`` gives analysts the context behind a flag (a 3-day-old account posting 80
 times a day, only replies, only in office hours); it is descriptive, not a score.
-``profile_signal_availability`` tells the pipeline why a profile signal did not run, so the
-manifest can say "no bio column in the input" instead of silently returning nothing.
+(Why a signal could not run on an export is decided in one place: ``signals.catalog``.)
 """
 
 from __future__ import annotations
@@ -13,42 +12,11 @@ import pandas as pd
 
 from astroturf.signals.rhythm import rhythm_features
 
-# profile signal -> (table, field) it needs
-PROFILE_SIGNAL_FIELDS: dict[str, tuple[str, str]] = {
-    "creation_burst": ("accounts", "created_at"),
-    "handle_pattern": ("accounts", "handle"),
-    "name_pattern": ("accounts", "display_name"),
-    "bio_similar": ("accounts", "bio"),
-    "profile_url": ("accounts", "url"),
-    "location": ("accounts", "location"),
-    "rhythm": ("posts", "created_at"),
-    "client": ("posts", "client"),
-}
-
 FEATURE_COLUMNS = [
     "account_id", "n_posts", "first_post", "last_post", "account_age_days", "posts_per_day",
     "reply_share", "repost_share", "followers_following_ratio", "n_posts_rhythm",
     "active_hours", "active_hours_len", "office_hours_share", "weekday_share",
 ]
-
-
-def profile_signal_availability(posts: pd.DataFrame,
-                                accounts: pd.DataFrame) -> dict[str, str | None]:
-    """Profile signal name -> None when it can run, else the reason it cannot (for the manifest).
-
-    A signal needs its field present with at least two non-missing values.
-    """
-    tables = {"posts": posts, "accounts": accounts}
-    out: dict[str, str | None] = {}
-    for signal, (table, field) in PROFILE_SIGNAL_FIELDS.items():
-        df = tables[table]
-        if df is None or field not in df.columns:
-            out[signal] = f"no {field} column in the input {table}"
-        elif df[field].notna().sum() < 2:
-            out[signal] = f"fewer than 2 {table} with a {field} value"
-        else:
-            out[signal] = None
-    return out
 
 
 def _post_stats(posts: pd.DataFrame) -> pd.DataFrame:
