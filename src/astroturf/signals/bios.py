@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from astroturf.signals.base import account_codes, finish_edges
 from astroturf.signals.minhash import (
     auto_max_p,
-    lsh_candidates,
+    lsh_pairs,
     minhash_signatures,
     shared_key_pairs,
 )
@@ -62,7 +62,7 @@ def near_duplicate_clusters(texts: pd.Series, *, threshold: float = 0.8, seed: i
     Returns (labels per text, verified pair i, pair j, pair similarity 0..1).
     """
     sig = minhash_signatures(texts, seed=seed)
-    i, j = lsh_candidates(sig, max_bucket=max_bucket)
+    i, j = lsh_pairs(sig, rows=3, max_bucket=max_bucket)  # 60 hashes: 20 bands of 3
     vals = texts.to_numpy(dtype=object)
     if len(i):
         sim = cpdist(vals[i], vals[j], scorer=fuzz.ratio, workers=1) / 100.0

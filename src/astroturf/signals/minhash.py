@@ -10,8 +10,10 @@ i.e. the probability that two accounts drawn at random from the N accounts of th
 *some* key at least as rare as this one. Keys shared by many accounts (boilerplate bios, common
 apps, 'john' prefixes) therefore give weak p-values, and singleton keys cost nothing.
 
-MinHash uses deterministic hashes (``pd.util.hash_array``) and seeded per-hash salts, so the
-same texts give the same candidates on every run and platform.
+MinHash uses deterministic hashes and seeded per-hash salts, so the same texts give the same
+candidates on every run and platform. ``mix64`` and the banded ``lsh_pairs`` here are shared with
+the near-duplicate text signal (``neardup.py``), which only differs in how it hashes shingles
+(polynomial prefix hashes with very common shingles dropped, tuned for millions of posts).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def auto_max_p(n_population: int, max_p_value: float | None) -> float:
     return min(0.01, 20.0 / max(n_population - 1, 1))
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
+def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser: a fast, well-spread uint64 -> uint64 hash."""
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -151,7 +153,7 @@ def shingle_hashes(texts: pd.Series, *, k: int = 4) -> tuple[np.ndarray, np.ndar
     h = np.zeros(len(start), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):
-            h = _mix64(h * np.uint64(1099511628211) + buf[start + j])
+            h = mix64(h * np.uint64(1099511628211) + buf[start + j])
     return h, owner
 
 
@@ -163,40 +165,39 @@ def minhash_signatures(texts: pd.Series, *, n_hashes: int = 60, k: int = 4,
     sig = np.full((n, n_hashes), _MASK64, dtype=np.uint64)
     if len(h) == 0:
         return sig
-    salts = _mix64(np.arange(1, n_hashes + 1, dtype=np.uint64) + np.uint64(seed) * np.uint64(7919))
+    salts = mix64(np.arange(1, n_hashes + 1, dtype=np.uint64) + np.uint64(seed) * np.uint64(7919))
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])  # owner is sorted
     has = owner[starts]  # one segment per text
     for j in range(n_hashes):
-        sig[has, j] = np.minimum.reduceat(_mix64(h ^ salts[j]), starts)
+        sig[has, j] = np.minimum.reduceat(mix64(h ^ salts[j]), starts)
     return sig
 
 
-def lsh_candidates(sig: np.ndarray, *, bands: int = 20, max_bucket: int = 200
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs (i < j, unique) of rows sharing any LSH band bucket.
+def lsh_pairs(sig: np.ndarray, *, rows: int = 3, max_bucket: int = 100
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Unique candidate pairs (x < y, sorted) of signature rows sharing any band of ``rows``.
 
-    Buckets with more than ``max_bucket`` rows are skipped (they are boilerplate or degenerate).
+    The one banded LSH for texts and bios. Buckets larger than ``max_bucket`` are boilerplate
+    and skipped; all-max rows (texts without an informative shingle) never pair.
     """
-    n, n_hashes = sig.shape
-    rows = n_hashes // bands
-    valid = sig[:, 0] != _MASK64
-    idx = np.flatnonzero(valid)
-    if len(idx) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    left, right = [], []
-    for b in range(bands):
-        key = np.full(len(idx), np.uint64(b), dtype=np.uint64)
-        for r in range(rows):
-            key = _mix64(key ^ sig[idx, b * rows + r])
-        order = np.argsort(key, kind="stable")
-        ks, members = key[order], idx[order]
-        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])  # ks is sorted: runs
-        counts = np.diff(np.r_[starts, len(ks)])
-        keep = np.repeat(counts, counts) <= max_bucket
-        i, j = pairs_within_groups(ks[keep])
-        left.append(members[keep][i])
-        right.append(members[keep][j])
-    a, b = np.concatenate(left), np.concatenate(right)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    packed = unique_sorted(lo * np.int64(n) + hi)
-    return packed // n, packed % n
+    n, k = sig.shape
+    packed = []
+    empty_row = sig[:, 0] == _MASK64
+    with np.errstate(over="ignore"):
+        for band in range(k // rows):
+            key = np.full(n, np.uint64(band), dtype=np.uint64)
+            for r in range(rows):
+                key = mix64(key ^ sig[:, band * rows + r])
+            order = np.argsort(key, kind="stable")
+            ks = key[order]
+            starts = np.r_[0, np.flatnonzero(ks[1:] != ks[:-1]) + 1]
+            sizes = np.diff(np.r_[starts, n])
+            keep = np.repeat((sizes > 1) & (sizes <= max_bucket), sizes) & ~empty_row[order]
+            i, j = pairs_within_groups(ks[keep])
+            members = order[keep]
+            x, y = members[i], members[j]
+            packed.append(np.minimum(x, y) * np.int64(n) + np.maximum(x, y))
+    if not packed:
+        return np.array([], np.int64), np.array([], np.int64)
+    u = unique_sorted(np.concatenate(packed))
+    return u // n, u % n

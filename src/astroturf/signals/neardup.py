@@ -17,18 +17,11 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from astroturf.signals.coaction import unique_sorted
-from astroturf.signals.minhash import pairs_within_groups
+from astroturf.signals.minhash import lsh_pairs, mix64
 
 logger = logging.getLogger("astroturf.signals.neardup")
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser (uint64 -> uint64)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
 
 
 def _char_gram_hashes(texts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +49,7 @@ def _char_gram_hashes(texts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     start = np.repeat(first, n_sh) + (np.arange(n_sh.sum()) - np.repeat(np.cumsum(n_sh) - n_sh,
                                                                        n_sh))
     end = start + np.repeat(span, n_sh)
-    return _mix64((prefix[end] - prefix[start]) * inv[start]), owner
+    return mix64((prefix[end] - prefix[start]) * inv[start]), owner
 
 
 _SLOTS = 1 << 22
@@ -104,35 +97,6 @@ def minhash(texts: np.ndarray, *, n_hashes: int = 36, k: int = 5, max_df: float 
             for j in range(n_hashes):
                 sig[has, j] = np.minimum.reduceat(h * a[j] + b[j], starts)
     return sig
-
-
-def lsh_pairs(sig: np.ndarray, *, rows: int = 3, max_bucket: int = 100
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Unique candidate pairs (x < y) sharing any band of ``rows`` signature rows.
-
-    Buckets larger than ``max_bucket`` are boilerplate and skipped.
-    """
-    n, k = sig.shape
-    packed = []
-    empty_row = sig[:, 0] == np.iinfo(np.uint64).max
-    with np.errstate(over="ignore"):
-        for band in range(k // rows):
-            key = np.full(n, np.uint64(band), dtype=np.uint64)
-            for r in range(rows):
-                key = _mix64(key ^ sig[:, band * rows + r])
-            order = np.argsort(key, kind="stable")
-            ks = key[order]
-            starts = np.r_[0, np.flatnonzero(ks[1:] != ks[:-1]) + 1]
-            sizes = np.diff(np.r_[starts, n])
-            keep = np.repeat((sizes > 1) & (sizes <= max_bucket), sizes) & ~empty_row[order]
-            i, j = pairs_within_groups(ks[keep])
-            members = order[keep]
-            x, y = members[i], members[j]
-            packed.append(np.minimum(x, y) * np.int64(n) + np.maximum(x, y))
-    if not packed:
-        return np.array([], np.int64), np.array([], np.int64)
-    u = unique_sorted(np.concatenate(packed))
-    return u // n, u % n
 
 
 def near_duplicate_pairs(texts: pd.Series, *, threshold: float = 70.0, seed: int = 0,
