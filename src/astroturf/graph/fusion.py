@@ -153,6 +153,19 @@ def _shared_evidence(edges: pd.DataFrame, pair: np.ndarray, fam: pd.Series) -> p
     return t.loc[n_fam > 1, ["pair", "family"]].drop_duplicates()
 
 
+def _pair_keys(edges: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Edges without self-pairs (index reset), their pair codes lo * n + hi, and the sorted ids.
+
+    Code order equals string order, so a pair code decodes to (account_a, account_b).
+    """
+    codes, ids = sorted_codes(pd.concat([edges["account_a"], edges["account_b"]]))
+    ca, cb = codes[: len(edges)], codes[len(edges):]
+    keep = ca != cb
+    pair = np.minimum(ca, cb)[keep] * np.int64(len(ids)) + np.maximum(ca, cb)[keep]
+    e = edges.loc[keep].assign(signal=edges["signal"].astype(STR_DTYPE)[keep])
+    return e.reset_index(drop=True), pair, ids
+
+
 def family_pvalues(edges: pd.DataFrame) -> pd.DataFrame:
     """One row per (account pair, family): account_a, account_b, family, p (as fused uses).
 
@@ -160,14 +173,9 @@ def family_pvalues(edges: pd.DataFrame) -> pd.DataFrame:
     """
     if edges is None or len(edges) == 0:
         return pd.DataFrame({"account_a": [], "account_b": [], "family": [], "p": []})
-    codes, ids = sorted_codes(pd.concat([edges["account_a"], edges["account_b"]]))
-    ca, cb = codes[: len(edges)], codes[len(edges):]
-    keep = ca != cb
-    lo, hi = np.minimum(ca, cb)[keep], np.maximum(ca, cb)[keep]
+    e, pair, ids = _pair_keys(edges)
     n_ids = np.int64(len(ids))
-    pair = lo * n_ids + hi
-    e = edges.loc[keep].assign(signal=edges["signal"].astype(STR_DTYPE)[keep])
-    fam = _family_table(e.reset_index(drop=True), pair)
+    fam = _family_table(e, pair)
     keys = fam["pair"].to_numpy(np.int64)
     return pd.DataFrame({"account_a": ids[keys // n_ids], "account_b": ids[keys % n_ids],
                          "family": fam["family"].to_numpy(), "p": fam["p"].to_numpy()})
@@ -202,14 +210,9 @@ def fuse_pairs(edges: pd.DataFrame, *, n_accounts: int) -> pd.DataFrame:
     """
     if edges is None or len(edges) == 0:
         return empty_pairs()
-    codes, ids = sorted_codes(pd.concat([edges["account_a"], edges["account_b"]]))
-    ca, cb = codes[: len(edges)], codes[len(edges):]
-    keep = ca != cb
-    lo, hi = np.minimum(ca, cb)[keep], np.maximum(ca, cb)[keep]
+    e, pair, ids = _pair_keys(edges)
     n_ids = np.int64(len(ids))
-    pair = lo * n_ids + hi
-    e = edges.loc[keep].assign(_pair=pair, signal=edges["signal"].astype(STR_DTYPE)[keep])
-    e = e.reset_index(drop=True)
+    e = e.assign(_pair=pair)
 
     fam = _family_table(e, pair)
     n_run = int(family_of(e["signal"]).nunique())
