@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from astroturf.errors import UsageError
-from astroturf.report.graphfile import fuse_pairs, write_graph
+from astroturf.report.graphfile import graph_pairs, write_graph
 
 from . import SCRIPT, make_result
 
@@ -12,7 +12,7 @@ GEXF = "{http://gexf.net/1.3}"
 
 
 def test_fuse_pairs_sums_and_lists_signals():
-    pairs = fuse_pairs(make_result().edges)
+    pairs = graph_pairs(make_result().edges)
     row = pairs[(pairs["account_a"] == "a1") & (pairs["account_b"] == "a2")].iloc[0]
     assert row["signals"] == "bio_similar,co_text"
     assert row["weight"] == pytest.approx(2.93) and row["n_events"] == 3

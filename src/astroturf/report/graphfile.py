@@ -52,7 +52,7 @@ def _as_text(col: pd.Series, xml_type: str) -> pd.Series:
     return xml_escape(col).where(col.notna())
 
 
-def fuse_pairs(edges: pd.DataFrame) -> pd.DataFrame:
+def graph_pairs(edges: pd.DataFrame) -> pd.DataFrame:
     """One row per account pair: account_a, account_b, weight, signals, n_events, p_value,
     q_value, cluster_id. Signals sorted and comma-joined; rows sorted by pair."""
     e = edges.copy()
@@ -165,7 +165,7 @@ def write_graph(result: ScanResult, path: Path, *, fmt: str = "gexf") -> Path:
     if fmt not in GRAPH_FORMATS:
         raise UsageError(f"unknown graph format {fmt!r}",
                          hint=f"choose from {', '.join(GRAPH_FORMATS)}")
-    pairs = fuse_pairs(result.edges)
+    pairs = graph_pairs(result.edges)
     nodes = graph_nodes(result, pairs)
     text = gexf_text(nodes, pairs) if fmt == "gexf" else graphml_text(nodes, pairs)
     log.debug("graph %s: %d nodes, %d edges", path, len(nodes), len(pairs))

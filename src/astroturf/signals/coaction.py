@@ -130,7 +130,7 @@ def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.n
     pair = _pair_codes(account[pos_a], account[pos_b], n_acc)
     n_act = np.int64(len(key))
     if pair.max() >= np.iinfo(np.int64).max // max(n_act, 1):
-        pair = np.unique(pair, return_inverse=True)[1].astype(np.int64)
+        pair = pd.factorize(pair, sort=True)[0].astype(np.int64)  # hash np.unique is slow
         # compact codes keep order, so a/b are re-derived from positions below
     order = np.argsort(pair * n_act + pos_a, kind="stable")
     pair, pos_a, pos_b = pair[order], pos_a[order], pos_b[order]

@@ -54,7 +54,7 @@ from scipy.stats import binom
 from astroturf.errors import UsageError
 from astroturf.schema import EVIDENCE_PAIR_SEP
 from astroturf.signals.base import finish_edges, join_evidence
-from astroturf.signals.coaction import NAT, stable_codes, time_ns
+from astroturf.signals.coaction import NAT, stable_codes, time_ns, unique_sorted
 from astroturf.signals.nulls import PairProbes, pair_probes, probe_within
 
 logger = logging.getLogger("astroturf.signals.lockstep")
@@ -135,7 +135,7 @@ def _candidate_pairs(edges: pd.DataFrame, acc_ids: np.ndarray) -> tuple[np.ndarr
     lo = np.minimum(ca, cb)[ok].astype(np.int64)
     hi = np.maximum(ca, cb)[ok].astype(np.int64)
     n = np.int64(max(len(acc_ids), 1))
-    codes = np.unique(lo * n + hi)
+    codes = unique_sorted(lo * n + hi)
     return codes // n, codes % n
 
 

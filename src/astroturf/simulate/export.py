@@ -8,8 +8,6 @@ DataFrame and ISO 8601 with 'Z' in text files).
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from astroturf.errors import UsageError
+from astroturf.report.atomic import atomic_path
 from astroturf.simulate import vocab as V
 from astroturf.simulate.organic import KIND_NAMES, REPLY, REPOST, Block
 
@@ -167,15 +166,9 @@ def _values_bytes(arr: pa.Array) -> bytes:
 
 
 def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; exports are ordinary shareable files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``write(fh)`` into a temp file that replaces ``path`` only on success (report.atomic)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        write(fh)
 
 
 def write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
