@@ -33,6 +33,8 @@ class ScanParams:
     max_evidence: int = 20  # evidence items kept per edge
     signals: str = "all"  # comma-separated signal names to run, or "all"
     engine: str = "pandas"  # "pandas" (single process) or "dask"
+    null_copies: int = 10  # randomised copies for the empirical calibration (0 = off)
+    null_bandwidth: float = 3600.0  # seconds: null copies keep activity at this scale
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -82,6 +84,12 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
     params = ScanParams(**values)
     if not 0 < params.fdr < 1:
         raise UsageError(f"fdr must be between 0 and 1, got {params.fdr}", hint="e.g. --fdr 0.05")
+    if params.null_copies < 0:
+        raise UsageError(f"null_copies must be >= 0, got {params.null_copies}",
+                         hint="e.g. --null-copies 10 (0 turns calibration off)")
+    if params.null_bandwidth <= 2 * params.window:
+        raise UsageError(f"null_bandwidth must exceed twice the window, got "
+                         f"{params.null_bandwidth}", hint="e.g. 3600 (one hour)")
     if params.window <= 0:
         raise UsageError(f"window must be positive, got {params.window}", hint="e.g. --window 60")
     return params

@@ -195,3 +195,5 @@ class ScanResult:
     signals: dict[str, str]  # signal name -> "ran: ..." / "skipped: <why>"
     manifest: dict[str, Any] = field(default_factory=dict)
     templates: pd.DataFrame | None = None  # template groups (canonical text, members)
+    timings: dict[str, float] | None = None  # stage seconds (never written: outputs stay
+    # byte-identical run to run)

@@ -2,12 +2,12 @@
 
 Why: a campaign shows up as many accounts linked by pairs that are each only mildly surprising.
 Communities propose the candidate groups; whether a group is more than chance is decided later
-(graph/significance.py), so the filter here is deliberately lenient.
+(stats.cluster_test and stats.calibration), so the filter here is deliberately lenient.
 
 Which pairs enter the graph: q <= ``max_q`` or p_combined <= ``max_p`` (default 1/n_accounts:
 a group whose weakest link is weaker than that can never beat the search correction of the
-cluster test, see significance.py). Edge strength = -log10(p_combined), capped at ``cap``.
-The graph is built from sorted account ids, so any input row order gives the same partition.
+cluster test). Edge strength = -log10(p_combined), capped at ``cap``. Nodes are account codes
+(sorted ids), so any input row order gives the same partition.
 """
 
 from __future__ import annotations
@@ -18,68 +18,52 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from astroturf.graph.fusion import sorted_codes
-from astroturf.schema import STR_DTYPE
-
 log = logging.getLogger("astroturf.graph.communities")
 
 STRENGTH_CAP = 50.0
 
 
-def candidate_pairs(pairs: pd.DataFrame, *, n_accounts: int | None = None, max_q: float = 0.5,
-                    max_p: float | None = None) -> pd.DataFrame:
-    """The pairs lenient enough to propose clusters (see module docstring)."""
+def candidate_mask(pairs: pd.DataFrame, *, n_accounts: int, max_q: float = 0.5,
+                   max_p: float | None = None) -> np.ndarray:
+    """Pairs lenient enough to propose clusters (see the module docstring)."""
     if len(pairs) == 0:
-        return pairs
-    n = n_accounts or len(pd.unique(pd.concat([pairs["account_a"], pairs["account_b"]])))
-    limit = max_p if max_p is not None else min(0.01, 1.0 / max(n, 1))
-    keep = (pairs["q_value"] <= max_q) | (pairs["p_combined"] <= limit)
-    return pairs.loc[keep & (pairs["p_combined"] < 1.0)]
+        return np.zeros(0, bool)
+    limit = max_p if max_p is not None else min(0.01, 1.0 / max(n_accounts, 1))
+    p = pairs["p_combined"].to_numpy(float)
+    return ((pairs["q_value"].to_numpy(float) <= max_q) | (p <= limit)) & (p < 1.0)
 
 
-def pair_strength(pairs: pd.DataFrame, *, cap: float = STRENGTH_CAP) -> np.ndarray:
-    """-log10 p_combined, capped; uses the exact ``log10_p`` column when present."""
-    if "log10_p" in pairs.columns:
-        s = -pairs["log10_p"].to_numpy(dtype=np.float64)
-    else:
-        s = -np.log10(np.clip(pairs["p_combined"].to_numpy(dtype=np.float64), 1e-300, 1.0))
-    return np.clip(s, 0.0, cap)
+def detect_communities(pairs: pd.DataFrame, *, n_accounts: int, seed: int = 0,
+                       resolution: float = 1.0, max_q: float = 0.5,
+                       max_p: float | None = None) -> np.ndarray:
+    """Community label per account code (-1: in no candidate pair).
 
-
-def detect_communities(pairs: pd.DataFrame, *, seed: int = 0, resolution: float = 1.0,
-                       weight: str = "strength", n_accounts: int | None = None,
-                       max_q: float = 0.5, max_p: float | None = None) -> pd.Series:
-    """account_id -> community label (int), for accounts in at least one candidate pair.
-
-    Input: fused pairs (graph.fusion.fuse_pairs: account_a, account_b, p_combined, q_value,
-    optional log10_p, weight). ``weight`` = 'strength' (-log10 p, capped) or any numeric pair
-    column. Leiden (scikit-network, seeded) keeps every community internally connected.
-    Labels are renumbered canonically: size descending, then smallest account id.
-    Output: Series of int64 indexed by account_id (sorted), name 'community'.
+    Input: fused pairs (stats.fusion.fuse_pairs: a, b, log10_p, p_combined, q_value). Leiden
+    (scikit-network, seeded) keeps every community connected. Labels are renumbered
+    canonically: size descending, then smallest account code.
     """
-    cand = candidate_pairs(pairs, n_accounts=n_accounts, max_q=max_q, max_p=max_p)
-    if len(cand) == 0:
-        return pd.Series([], dtype="int64", index=pd.Index([], dtype=STR_DTYPE),
-                         name="community")
-    codes, ids = sorted_codes(pd.concat([cand["account_a"], cand["account_b"]]))
-    ia, ib = codes[: len(cand)], codes[len(cand):]
-    if weight == "strength":
-        w = pair_strength(cand)
-    else:
-        w = pd.to_numeric(cand[weight], errors="coerce").fillna(0.0).to_numpy(np.float64)
-    w = np.maximum(w, 1e-9)
-    order = np.lexsort((ib, ia))
-    ia, ib, w = ia[order], ib[order], w[order]
-    n = len(ids)
-    adj = sparse.coo_matrix((np.r_[w, w], (np.r_[ia, ib], np.r_[ib, ia])), shape=(n, n)).tocsr()
+    labels = np.full(n_accounts, -1, np.int64)
+    keep = candidate_mask(pairs, n_accounts=n_accounts, max_q=max_q, max_p=max_p)
+    if not keep.any():
+        return labels
+    cand = pairs.loc[keep]
+    a, b = cand["a"].to_numpy(np.int64), cand["b"].to_numpy(np.int64)
+    nodes = np.unique(np.r_[a, b])
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    w = np.clip(-cand["log10_p"].to_numpy(float), 1e-9, STRENGTH_CAP)
+    m = len(nodes)
+    adj = sparse.coo_matrix((np.r_[w, w], (np.r_[ia, ib], np.r_[ib, ia])), shape=(m, m)).tocsr()
     adj.sum_duplicates()
     adj.sort_indices()
-    labels = _leiden(adj, seed=seed, resolution=resolution)
-    return _canonical(pd.Series(labels, index=pd.Index(ids, dtype=STR_DTYPE)))
+    lab = _leiden(adj, seed=seed, resolution=resolution)
+    labels[nodes] = _canonical(lab, nodes)
+    return labels
 
 
 def _leiden(adj: sparse.csr_matrix, *, seed: int, resolution: float) -> np.ndarray:
     """Seeded Leiden labels (Louvain when Leiden is unavailable)."""
+    if adj.shape[0] == 1:
+        return np.zeros(1, np.int64)
     try:
         from sknetwork.clustering import Leiden as Algo
     except ImportError:  # older scikit-network
@@ -90,13 +74,13 @@ def _leiden(adj: sparse.csr_matrix, *, seed: int, resolution: float) -> np.ndarr
     return np.asarray(algo.fit_predict(adj), dtype=np.int64)
 
 
-def _canonical(labels: pd.Series) -> pd.Series:
-    """Renumber labels 0..K-1 by (size desc, smallest member id); index sorted."""
-    labels = labels.sort_index(kind="stable")
-    frame = pd.DataFrame({"lab": labels.to_numpy(), "id": labels.index.to_numpy(dtype=object)})
-    stats = frame.groupby("lab").agg(size=("id", "size"), first=("id", "min"))
-    stats = stats.sort_values(["size", "first"], ascending=[False, True], kind="stable")
-    new = pd.Series(np.arange(len(stats), dtype=np.int64), index=stats.index)
-    out = pd.Series(new.reindex(frame["lab"]).to_numpy(np.int64), index=labels.index,
-                    name="community")
-    return out
+def _canonical(lab: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0..K-1 by (size desc, smallest node code)."""
+    k = int(lab.max()) + 1
+    size = np.bincount(lab, minlength=k)
+    first = np.full(k, np.iinfo(np.int64).max)
+    np.minimum.at(first, lab, nodes)
+    order = np.lexsort((first, -size))
+    new = np.empty(k, np.int64)
+    new[order] = np.arange(k)
+    return new[lab]

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from astroturf.graph.fusion import family_of
 from astroturf.schema import STR_DTYPE
+from astroturf.stats.fusion import family_of
 
 log = logging.getLogger("astroturf.scoring.reasons")
 
@@ -23,7 +23,8 @@ log = logging.getLogger("astroturf.scoring.reasons")
 _PHRASES: dict[str, tuple[str, str]] = {
     "co_text": ("events", "identical posts"),
     "near_dup_sync": ("events", "near-duplicate posts"),
-    "template_reuse": ("events", "reused text templates"),
+    "template_reuse": ("events", "texts copied word for word (each template once)"),
+    "app_boilerplate": ("accounts", "post the same app's boilerplate (a shared app, weak)"),
     "co_repost": ("events", "co-reposts"),
     "co_reply": ("events", "co-replies"),
     "co_url": ("events", "co-shared URLs"),
@@ -200,7 +201,7 @@ def single_channel(signals: pd.Series) -> pd.Series:
         return pd.Series([], dtype=object)
     frame = pd.DataFrame({"cluster": signals.index.to_numpy(),
                           "signal": signals.astype(STR_DTYPE).to_numpy()})
-    frame["family"] = family_of(frame["signal"]).to_numpy()
+    frame["family"] = frame["signal"].map(family_of).to_numpy()
     frame = frame.drop_duplicates()
     n_fam = frame.groupby("cluster")["family"].nunique()
     names = frame.groupby("cluster")["signal"].agg(lambda s: "+".join(sorted(set(s))))

@@ -1,15 +1,165 @@
-"""Shared plumbing for signals: stable account codes and the one way an edge table is finished.
+"""The internal edge table every channel returns, and the one way it becomes schema edges.
 
-Signals work on integer account codes for speed. Codes come from the *sorted* unique ids, so
-code order equals string order and ``code_a < code_b`` gives ``account_a < account_b`` for free.
+Channels work on integer account codes (``ScanData.ids`` index) and keep their evidence as post
+positions, not strings: the scan, and each of its null copies, handles millions of edges, but
+only the few that are reported ever need text. ``to_schema_edges`` renders those.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from astroturf.schema import EDGE_COLUMNS, coerce_edges, empty_edges
+from astroturf.kernels.sweep import NAT
+from astroturf.schema import EDGE_COLUMNS, EVIDENCE_PAIR_SEP, coerce_edges, empty_edges
+
+# how a channel's p-value is recomputed when one shared key is set aside (stats.cluster_test)
+NULL_KINDS = ("binomial", "poisson", "single")
+
+
+@dataclass
+class ChannelEdges:
+    """One channel's account pairs.
+
+    ``frame`` columns: a, b (int64 codes, a < b, sorted), n_events (int64), weight, expected,
+    p_value (float64), first, last (int64 ns, NAT when untimed); ``null`` says how the p-value
+    depends on n_events ('binomial': also ``trials`` and ``p_hit`` columns; 'poisson': from
+    ``expected``; 'single': one key, gone when that key is set aside).
+    Evidence (post-based channels): ``ev_edge`` (frame row), ``ev_a`` / ``ev_b`` (post positions
+    in ScanData order, the first by account a), earliest first, at most max_evidence per edge.
+    Key incidence: ``ki_edge`` (frame row), ``ki_key`` (channel-local key code), ``ki_events``.
+    Profile channels give ``render(rows) -> evidence texts`` instead of post evidence.
+    """
+
+    signal: str
+    frame: pd.DataFrame
+    null: str = "single"
+    ev_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ev_a: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ev_b: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ki_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ki_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ki_events: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    render: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+FRAME_COLUMNS = ["a", "b", "n_events", "weight", "expected", "p_value", "first", "last"]
+
+
+def empty_channel(signal: str, null: str = "single") -> ChannelEdges:
+    frame = pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64),
+                          "n_events": np.zeros(0, np.int64), "weight": np.zeros(0),
+                          "expected": np.zeros(0), "p_value": np.zeros(0),
+                          "first": np.zeros(0, np.int64), "last": np.zeros(0, np.int64)})
+    return ChannelEdges(signal=signal, frame=frame, null=null)
+
+
+def profile_channel(signal: str, a: np.ndarray, b: np.ndarray, *, p_value: np.ndarray,
+                    weight: np.ndarray, n_events: np.ndarray | int = 1,
+                    expected: np.ndarray | None = None, key: np.ndarray | None = None,
+                    extra: dict[str, np.ndarray] | None = None,
+                    render: Callable[[pd.DataFrame], np.ndarray] | None = None
+                    ) -> ChannelEdges:
+    """A ChannelEdges of an untimed (profile) channel, sorted by (a, b), a < b enforced.
+
+    ``extra`` columns are kept in the frame for ``render(frame_rows)``, which builds the
+    evidence text of the rows asked for (reported edges only).
+    """
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    n = len(lo)
+    cols = {"a": lo, "b": hi,
+            "n_events": np.broadcast_to(np.asarray(n_events, np.int64), (n,)).copy(),
+            "weight": np.asarray(weight, float), "expected": np.asarray(
+                p_value if expected is None else expected, float),
+            "p_value": np.asarray(p_value, float), "first": np.full(n, NAT, np.int64),
+            "last": np.full(n, NAT, np.int64)}
+    frame = pd.DataFrame({**cols, **(extra or {})})
+    keep = frame["a"].to_numpy() != frame["b"].to_numpy()
+    order = np.lexsort((frame["b"].to_numpy(), frame["a"].to_numpy()))
+    order = order[keep[order]]
+    frame = frame.iloc[order].reset_index(drop=True)
+    edges = ChannelEdges(signal=signal, frame=frame, null="single")
+    if key is not None:
+        edges.ki_edge = np.arange(len(frame), dtype=np.int64)
+        edges.ki_key = np.asarray(key, np.int64)[order]
+        edges.ki_events = np.ones(len(frame), np.int64)
+    if render is not None:
+        edges.render = lambda rows, f=frame: render(f.iloc[rows])
+    return edges
+
+
+def relabel(edges: ChannelEdges, perm: np.ndarray) -> ChannelEdges:
+    """The same channel with account codes mapped through ``perm`` (a permutation null).
+
+    Evidence references are dropped (a null copy is never reported).
+    """
+    f = edges.frame
+    a, b = perm[f["a"].to_numpy()], perm[f["b"].to_numpy()]
+    frame = f.assign(a=np.minimum(a, b), b=np.maximum(a, b))
+    order = np.lexsort((frame["b"].to_numpy(), frame["a"].to_numpy()))
+    out = ChannelEdges(signal=edges.signal, frame=frame.iloc[order].reset_index(drop=True),
+                       null=edges.null)
+    if len(edges.ki_edge):
+        inv = np.empty(len(order), np.int64)
+        inv[order] = np.arange(len(order))
+        out.ki_edge, out.ki_key, out.ki_events = inv[edges.ki_edge], edges.ki_key, edges.ki_events
+    return out
+
+
+def to_schema_edges(edges: ChannelEdges, rows: np.ndarray, *, ids: np.ndarray,
+                    post_ids: np.ndarray, max_evidence: int = 20) -> pd.DataFrame:
+    """Schema edges (EDGE_COLUMNS, string ids, evidence text) of the given frame rows."""
+    rows = np.asarray(rows, np.int64)
+    f = edges.frame.iloc[rows]
+    if len(f) == 0:
+        return empty_edges()
+    evidence = np.full(len(rows), None, dtype=object)
+    if edges.render is not None:
+        evidence[:] = edges.render(rows)
+    elif len(edges.ev_edge):
+        evidence = _post_evidence(edges, rows, post_ids, max_evidence)
+    first, last = f["first"].to_numpy(), f["last"].to_numpy()
+    out = pd.DataFrame({
+        "account_a": ids[f["a"].to_numpy()], "account_b": ids[f["b"].to_numpy()],
+        "signal": edges.signal, "weight": f["weight"].to_numpy(float),
+        "n_events": f["n_events"].to_numpy(np.int64),
+        "first_seen": _times(first), "last_seen": _times(last),
+        "expected": f["expected"].to_numpy(float), "p_value": f["p_value"].to_numpy(float),
+        "evidence": evidence})
+    return coerce_edges(out)[EDGE_COLUMNS]
+
+
+def _times(ns: np.ndarray) -> pd.Series:
+    s = pd.Series(pd.to_datetime(np.where(ns == NAT, np.iinfo(np.int64).min, ns), utc=True))
+    return s.where(ns != NAT)
+
+
+def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: np.ndarray,
+                   max_evidence: int) -> np.ndarray:
+    """'post_a>post_b' items joined by spaces, for the requested frame rows."""
+    pos = np.full(len(edges.frame), -1, np.int64)
+    pos[rows] = np.arange(len(rows))
+    take = pos[edges.ev_edge] >= 0
+    e = pos[edges.ev_edge[take]]
+    a, b = edges.ev_a[take], edges.ev_b[take]
+    order = np.argsort(e, kind="stable")
+    e, a, b = e[order], a[order], b[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(e)) + 1] if len(e) else np.zeros(0, np.int64)
+    rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
+    keep = rank < max_evidence
+    items = pd.Series(post_ids[a[keep]], dtype="str") + EVIDENCE_PAIR_SEP + pd.Series(
+        post_ids[b[keep]], dtype="str")
+    joined = items.groupby(e[keep], sort=True).agg(" ".join)
+    out = np.full(len(rows), None, dtype=object)
+    out[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
+    return out
 
 
 def account_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -18,11 +168,8 @@ def account_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def finish_edges(edges: pd.DataFrame) -> pd.DataFrame:
-    """Canonical dtypes, account_a < account_b enforced, deterministic row order.
-
-    Every signal ends with this so that shuffled input gives byte-identical output.
-    """
+def finish_edges(edges: pd.DataFrame | None) -> pd.DataFrame:
+    """Canonical dtypes, account_a < account_b enforced, deterministic row order."""
     if edges is None or len(edges) == 0:
         return empty_edges()
     edges = coerce_edges(edges)
@@ -37,16 +184,8 @@ def finish_edges(edges: pd.DataFrame) -> pd.DataFrame:
     return edges[EDGE_COLUMNS].reset_index(drop=True)
 
 
-def join_evidence(group: np.ndarray, items: pd.Series, *, max_items: int) -> pd.Series:
-    """Join up to ``max_items`` evidence strings per group (groups given as sorted int codes).
-
-    ``group`` must be sorted ascending and ``items`` aligned with it (already in the order the
-    items should appear). Returns a Series indexed by group code.
-    """
-    if len(group) == 0:
-        return pd.Series([], dtype="str")
-    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-    rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
-    keep = rank < max_items
-    kept = pd.Series(items.to_numpy()[keep], index=group[keep])
-    return kept.groupby(level=0, sort=True).agg(" ".join).astype("str")
+def channel_to_schema(edges: ChannelEdges, sd) -> pd.DataFrame:
+    """All edges of a channel as schema edges (the public, per-signal functions use this)."""
+    out = to_schema_edges(edges, np.arange(len(edges.frame)), ids=sd.ids,
+                          post_ids=sd.post_id, max_evidence=10**9)
+    return finish_edges(out)

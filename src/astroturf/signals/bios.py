@@ -26,13 +26,9 @@ from rapidfuzz.process import cpdist
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from astroturf.signals.base import account_codes, finish_edges
-from astroturf.signals.minhash import (
-    auto_max_p,
-    lsh_pairs,
-    minhash_signatures,
-    shared_key_pairs,
-)
+from astroturf.kernels.keys import auto_max_p, shared_key_pairs
+from astroturf.kernels.minhash import lsh_candidates, profile_signatures
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 log = logging.getLogger("astroturf.signals.bios")
 
@@ -45,9 +41,11 @@ def normalise_field(values: pd.Series, *, field: str) -> pd.Series:
     """Comparable form of a profile field (NA for empty)."""
     s = values.astype("str").str.normalize("NFKC").str.casefold()
     if field == "url":
-        from ural import normalize_url
+        from astroturf.signals.normalize import normalize_url_value
 
-        s = s.str.strip().map(lambda u: normalize_url(u) if isinstance(u, str) and u else u)
+        distinct = pd.unique(s.dropna())
+        norm = {u: normalize_url_value(u) for u in distinct}  # distinct values only
+        s = s.map(norm)
     elif field == "location":
         s = s.str.replace(r"[^\w]+", " ", regex=True)
     s = s.astype("str").str.replace(r"\s+", " ", regex=True).str.strip()
@@ -61,8 +59,8 @@ def near_duplicate_clusters(texts: pd.Series, *, threshold: float = 0.8, seed: i
 
     Returns (labels per text, verified pair i, pair j, pair similarity 0..1).
     """
-    sig = minhash_signatures(texts, seed=seed)
-    i, j = lsh_pairs(sig, rows=3, max_bucket=max_bucket)  # 60 hashes: 20 bands of 3
+    sig = profile_signatures(texts, seed=seed)
+    i, j = lsh_candidates(sig, rows=3, max_bucket=max_bucket)  # 60 hashes: 20 bands of 3
     vals = texts.to_numpy(dtype=object)
     if len(i):
         sim = cpdist(vals[i], vals[j], scorer=fuzz.ratio, workers=1) / 100.0
@@ -81,30 +79,31 @@ def _snip(s: pd.Series) -> pd.Series:
     return s.where(s.str.len() <= _SNIPPET, s.str.slice(0, _SNIPPET - 3) + "...")
 
 
-def bio_similarity_edges(accounts: pd.DataFrame, *, field: str = "bio", threshold: float = 0.8,
-                         seed: int = 0, max_group: int = 200, min_chars: int | None = None,
-                         max_p_value: float | None = None) -> pd.DataFrame:
+def bio_similarity_channel(sd, *, field: str = "bio", threshold: float = 0.8, seed: int = 0,
+                           max_group: int = 200, min_chars: int | None = None,
+                           max_p_value: float | None = None) -> ChannelEdges:
     """Pairs of accounts with (near-)identical ``field`` values, boilerplate-discounted.
 
-    In: accounts with ``account_id`` and ``field`` ('bio', 'url' or 'location').
-    Out: EDGE columns, signal 'bio_similar' / 'profile_url' / 'location'; weight = rapidfuzz
-    ratio of the two values (0..1); ``expected`` = ``p_value``; evidence e.g.
+    ``field`` 'bio', 'url' or 'location' -> signal 'bio_similar' / 'profile_url' / 'location';
+    weight = rapidfuzz ratio of the two values (0..1); ``expected`` = ``p_value``; evidence e.g.
     "bio: 'Proud FC ambassador...' ~ 'Proud FC ambassador ...' (sim 0.93; 12 of 900 accounts)".
     ``min_chars`` defaults to 8 for bios (shorter bios are too generic) and 1 otherwise. Pairs
-    weaker than ``max_p_value`` are not returned (None: ``minhash.auto_max_p``, i.e. more than N
-    chance pairs as strong expected; they cannot survive FDR over all pairs).
+    weaker than ``max_p_value`` are not returned (None: ``kernels.keys.auto_max_p``).
     """
     signal = SIGNAL_FOR_FIELD.get(field, f"{field}_similar")
+    accounts = sd.accounts
     if field not in accounts.columns or "account_id" not in accounts.columns:
-        return finish_edges(None)
+        return empty_channel(signal)
     acc = accounts[["account_id", field]].dropna().drop_duplicates("account_id")
+    acc = acc.assign(code=sd.codes_of(acc["account_id"].astype("str")))
+    acc = acc[acc["code"] >= 0]
     acc = acc.assign(norm=normalise_field(acc[field], field=field)).dropna(subset=["norm"])
     n_pop = len(acc)
     min_chars = (8 if field == "bio" else 1) if min_chars is None else min_chars
     acc = acc[acc["norm"].str.replace(" ", "").str.len() >= min_chars]
     if len(acc) < 2:
-        return finish_edges(None)
-    codes, ids = account_codes(acc["account_id"])
+        return empty_channel(signal)
+    codes = acc["code"].to_numpy(np.int64)
     text_id, distinct = pd.factorize(acc["norm"], sort=True)
     distinct = pd.Series(np.asarray(distinct, dtype=object), dtype="str")
     if field == "bio":
@@ -120,19 +119,35 @@ def bio_similarity_edges(accounts: pd.DataFrame, *, field: str = "bio", threshol
     pairs = shared_key_pairs(codes, cluster, n_population=n_pop, max_group=max_group,
                              strata=strata, max_p_value=auto_max_p(n_pop, max_p_value))
     if pairs.empty:
-        return finish_edges(None)
-    by_code = np.empty(len(ids), dtype=object)
-    by_code[codes] = acc[field].to_numpy(dtype=object)
-    norm_code = np.empty(len(ids), dtype=object)
-    norm_code[codes] = acc["norm"].to_numpy(dtype=object)
+        return empty_channel(signal)
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
-    sim = cpdist(norm_code[a], norm_code[b], scorer=fuzz.ratio, workers=1) / 100.0
-    evidence = (f"{field}: '" + _snip(pd.Series(by_code[a])) + "' ~ '"
-                + _snip(pd.Series(by_code[b])) + "' (sim " + pd.Series(sim).round(2).astype(str)
-                + "; " + pairs["size"].astype(int).astype(str) + f" of {n_pop} accounts)")
-    edges = pd.DataFrame({
-        "account_a": ids[a], "account_b": ids[b], "signal": signal, "weight": sim,
-        "n_events": 1, "first_seen": pd.NaT, "last_seen": pd.NaT,
-        "expected": pairs["p_value"], "p_value": pairs["p_value"], "evidence": evidence})
-    log.debug("%s: %d pairs from %d accounts", signal, len(edges), n_pop)
-    return finish_edges(edges)
+    by_code = pd.Series(acc[field].to_numpy(dtype=object), index=codes)
+    norm_code = pd.Series(acc["norm"].to_numpy(dtype=object), index=codes)
+    sim = cpdist(norm_code.reindex(a).to_numpy(), norm_code.reindex(b).to_numpy(),
+                 scorer=fuzz.ratio, workers=1) / 100.0
+
+    def render(f: pd.DataFrame) -> np.ndarray:
+        va = pd.Series(by_code.reindex(f["a"].to_numpy()).to_numpy())
+        vb = pd.Series(by_code.reindex(f["b"].to_numpy()).to_numpy())
+        return (f"{field}: '" + _snip(va) + "' ~ '" + _snip(vb) + "' (sim "
+                + pd.Series(f["weight"].to_numpy()).round(2).astype(str) + "; "
+                + pd.Series(f["size"].to_numpy()).astype(int).astype(str)
+                + f" of {n_pop} accounts)").to_numpy(dtype=object)
+
+    log.debug("%s: %d pairs from %d accounts", signal, len(pairs), n_pop)
+    return profile_channel(signal, a, b, p_value=pairs["p_value"].to_numpy(float), weight=sim,
+                           key=pairs["kid"].to_numpy(np.int64), render=render,
+                           extra={"size": pairs["size"].to_numpy()})
+
+
+def bio_similarity_edges(accounts: pd.DataFrame, *, field: str = "bio", threshold: float = 0.8,
+                         seed: int = 0, max_group: int = 200, min_chars: int | None = None,
+                         max_p_value: float | None = None) -> pd.DataFrame:
+    """Schema edges of ``bio_similarity_channel`` for an accounts table (see there)."""
+    from astroturf.schema import empty_posts
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(empty_posts(), accounts)
+    return channel_to_schema(bio_similarity_channel(
+        sd, field=field, threshold=threshold, seed=seed, max_group=max_group,
+        min_chars=min_chars, max_p_value=max_p_value), sd)

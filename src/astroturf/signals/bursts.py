@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from astroturf.signals.base import account_codes, finish_edges
-from astroturf.signals.minhash import auto_max_p
+from astroturf.kernels.keys import auto_max_p
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 _NS_PER_HOUR = 3_600 * 10**9
 
@@ -57,24 +57,23 @@ def _sweep(t: np.ndarray, window: int, max_neighbours: int) -> tuple[np.ndarray,
     return left, left + 1 + offs
 
 
-def creation_burst_edges(accounts: pd.DataFrame, *, burst_hours: float = 24.0,
-                         max_neighbours: int = 50,
-                         max_p_value: float | None = None) -> pd.DataFrame:
+def creation_burst_channel(sd, *, burst_hours: float = 24.0, max_neighbours: int = 50,
+                           max_p_value: float | None = None) -> ChannelEdges:
     """Pairs of accounts created within ``burst_hours`` of each other, density-discounted.
 
-    In: accounts with ``account_id``, ``created_at`` (tz-aware UTC). Out: EDGE columns, signal
-    'creation_burst'; weight = 1 - gap/burst_hours; ``expected`` = expected number of accounts
-    created that close by chance at the local rate; evidence e.g. "created 2018-08-14 09:12 /
-    09:47 (35 min apart; 14 of 900 accounts created within +-24 h)". Pairs weaker than
-    ``max_p_value`` are not returned (None: ``minhash.auto_max_p``, i.e. more than N chance
-    pairs as strong expected; they cannot survive FDR over all pairs).
+    Signal 'creation_burst'; weight = 1 - gap/burst_hours; ``expected`` = accounts expected that
+    close by chance at the local rate; evidence e.g. "created 2018-08-14 09:12 / 09:47 (35 min
+    apart; 14 of 900 accounts created within +-24 h)". Pairs weaker than ``max_p_value`` are not
+    returned (None: ``kernels.keys.auto_max_p``).
     """
+    accounts = sd.accounts
     if not {"account_id", "created_at"} <= set(accounts.columns):
-        return finish_edges(None)
+        return empty_channel("creation_burst")
     acc = accounts[["account_id", "created_at"]].dropna().drop_duplicates("account_id")
+    codes = sd.codes_of(acc["account_id"].astype("str"))
+    acc, codes = acc[codes >= 0], codes[codes >= 0]
     if len(acc) < 2:
-        return finish_edges(None)
-    codes, ids = account_codes(acc["account_id"])
+        return empty_channel("creation_burst")
     t = pd.to_datetime(acc["created_at"], utc=True)
     tn = to_ns(t)
     order = np.lexsort((codes, tn))  # by time, ties by id: row order never matters
@@ -82,7 +81,7 @@ def creation_burst_edges(accounts: pd.DataFrame, *, burst_hours: float = 24.0,
     h = int(burst_hours * _NS_PER_HOUR)
     i, j = _sweep(tn, h, max_neighbours)
     if len(i) == 0:
-        return finish_edges(None)
+        return empty_channel("creation_burst")
     n = len(tn)
     gap = tn[j] - tn[i]
     mid = tn[i] + gap // 2
@@ -93,21 +92,38 @@ def creation_burst_edges(accounts: pd.DataFrame, *, burst_hours: float = 24.0,
     p = np.minimum(expected / max(n - 1, 1), 1.0)
     keep = p <= auto_max_p(n, max_p_value)
     i, j, gap, local = i[keep], j[keep], gap[keep], local[keep]
-    expected, p = expected[keep], p[keep]
-    fmt_a = pd.to_datetime(tn[i], utc=True).strftime("%Y-%m-%d %H:%M")
-    fmt_b = pd.to_datetime(tn[j], utc=True).strftime("%Y-%m-%d %H:%M")
-    evidence = (pd.Series("created " + fmt_a + " / " + fmt_b) + " ("
-                + _fmt_gap(gap) + " apart; " + pd.Series(local).astype(str) + " of " + str(n)
-                + f" accounts created within ±{burst_hours:g} h)")
-    edges = pd.DataFrame({
-        "account_a": ids[codes[i]], "account_b": ids[codes[j]], "signal": "creation_burst",
-        "weight": 1.0 - gap / h, "n_events": 1, "first_seen": pd.NaT, "last_seen": pd.NaT,
-        "expected": expected, "p_value": p, "evidence": evidence.to_numpy()})
-    return finish_edges(edges)
+
+    def render(f: pd.DataFrame) -> np.ndarray:
+        fa = pd.to_datetime(f["t_a"].to_numpy(), utc=True).strftime("%Y-%m-%d %H:%M")
+        fb = pd.to_datetime(f["t_b"].to_numpy(), utc=True).strftime("%Y-%m-%d %H:%M")
+        g = np.abs(f["t_b"].to_numpy() - f["t_a"].to_numpy())
+        return (pd.Series("created " + fa + " / " + fb) + " (" + _fmt_gap(g) + " apart; "
+                + pd.Series(f["local"].to_numpy()).astype(str) + " of " + str(n)
+                + f" accounts created within ±{burst_hours:g} h)").to_numpy(dtype=object)
+
+    ca, cb = codes[i], codes[j]
+    swap = ca > cb
+    return profile_channel(
+        "creation_burst", ca, cb, p_value=p[keep], weight=1.0 - gap / h,
+        expected=expected[keep], render=render,
+        extra={"t_a": np.where(swap, tn[j], tn[i]), "t_b": np.where(swap, tn[i], tn[j]),
+               "local": local})
+
+
+def creation_burst_edges(accounts: pd.DataFrame, *, burst_hours: float = 24.0,
+                         max_neighbours: int = 50,
+                         max_p_value: float | None = None) -> pd.DataFrame:
+    """Schema edges of ``creation_burst_channel`` for an accounts table (see there)."""
+    from astroturf.schema import empty_posts
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(empty_posts(), accounts)
+    return channel_to_schema(creation_burst_channel(
+        sd, burst_hours=burst_hours, max_neighbours=max_neighbours, max_p_value=max_p_value), sd)
 
 
 def _fmt_gap(gap_ns: np.ndarray) -> pd.Series:
-    minutes = pd.Series(gap_ns / 6e10)
+    minutes = pd.Series(np.asarray(gap_ns) / 6e10)
     as_h = (minutes / 60).round(1).astype(str) + " h"
     as_m = minutes.round().astype(np.int64).astype(str) + " min"
     as_s = (minutes * 60).round().astype(np.int64).astype(str) + " s"

@@ -1,7 +1,14 @@
-"""The list of signals a scan can run: name, the fields each needs, and how params map to it.
+"""The list of signals a scan can run: name, the fields each needs, how it runs on the scan's
+data and how it runs on a null copy.
 
-This is the one place that knows which canonical fields feed which signal, so ``inspect`` and the
-manifest can say exactly why a signal did not run on a given export.
+This is the one place that knows which canonical fields feed which signal, so ``inspect`` and
+the manifest can say exactly why a signal did not run on a given export, and the one place that
+says which randomisation (``stats.randomise``) each signal's null copy uses:
+
+- 'windowed': re-run on the copy's re-timed posts;
+- 'key': re-run on rewired account x key stubs;
+- 'profile': the real edges with accounts permuted (per family of fields);
+- 'derived': re-run on the copy's own windowed edges (lockstep).
 """
 
 from __future__ import annotations
@@ -9,123 +16,144 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from astroturf.config import ScanParams
+from astroturf.signals.base import ChannelEdges, relabel
 
-Runner = Callable[[pd.DataFrame, pd.DataFrame, ScanParams], pd.DataFrame]
-# derived signals also get the edges of the signals they are derived from (4th argument)
-DerivedRunner = Callable[[pd.DataFrame, pd.DataFrame, ScanParams, pd.DataFrame], pd.DataFrame]
+Runner = Callable[..., ChannelEdges]
 
 
 @dataclass(frozen=True)
 class SignalSpec:
     name: str
-    family: str  # "coordination" or "profile"
-    needs: tuple[str, ...]  # "posts.<field>" / "accounts.<field>"; "+repost" etc. = post kind
+    family: str  # "coordination" or "profile" (what the user reads; fusion has its own)
+    needs: tuple[str, ...]  # "posts.<field>" / "accounts.<field>"; "+repost" = post kind
     description: str
-    run: Runner | DerivedRunner
-    derived_from: tuple[str, ...] = ()  # non-empty: run after these, on their edges
+    kind: str  # windowed | key | profile | derived
+    run: Runner
+    derived_from: tuple[str, ...] = ()
 
 
-def _coaction(fn_name: str) -> Runner:
-    def run(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-        from astroturf.signals import coactions
+def _windowed(name: str) -> Runner:
+    def run(sd, p: ScanParams, null=None, base=None) -> ChannelEdges:
+        from astroturf.signals.coactions import run_windowed
 
-        fn = getattr(coactions, fn_name)
-        return fn(posts, window=p.window, max_key_accounts=p.max_key_accounts,
-                  max_fanout=p.max_fanout, max_evidence=p.max_evidence, engine=p.engine)
+        return run_windowed(sd, name, window=p.window, times=None if null is None else null.t,
+                            evidence=null is None, max_key_accounts=p.max_key_accounts,
+                            max_fanout=p.max_fanout, max_evidence=p.max_evidence,
+                            bandwidth=p.null_bandwidth)
     return run
 
 
-def _near_dup(synchronised: bool) -> Runner:
-    def run(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-        from astroturf.signals.templates import near_duplicate_edges
+def _key(name: str) -> Runner:
+    def run(sd, p: ScanParams, null=None, base=None) -> ChannelEdges:
+        from astroturf.signals import templates
 
-        return near_duplicate_edges(posts, window=p.window if synchronised else None,
-                                    threshold=p.near_dup_threshold,
-                                    min_text_chars=p.min_text_chars, seed=p.seed,
-                                    max_evidence=p.max_evidence)
+        fn = getattr(templates, name)
+        return fn(sd, max_key_accounts=p.max_key_accounts,
+                  rng=None if null is None else null.rng(name))
     return run
 
 
-def _bursts(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-    from astroturf.signals.bursts import creation_burst_edges
-
-    return creation_burst_edges(accounts, burst_hours=p.burst_hours)
-
-
-def _handles(field: str) -> Runner:
-    def run(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-        from astroturf.signals.handles import handle_pattern_edges
-
-        return handle_pattern_edges(accounts, field=field)
+def _profile(compute: Callable[[object, ScanParams], ChannelEdges], perm_family: str) -> Runner:
+    """A profile signal: computed once; a null copy relabels its edges."""
+    def run(sd, p: ScanParams, null=None, base=None) -> ChannelEdges:
+        if null is None:
+            return compute(sd, p)
+        return relabel(base, null.permutation(perm_family))
     return run
 
 
-def _bios(field: str) -> Runner:
-    def run(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-        from astroturf.signals.bios import bio_similarity_edges
+def _bursts(sd, p: ScanParams) -> ChannelEdges:
+    from astroturf.signals.bursts import creation_burst_channel
 
-        return bio_similarity_edges(accounts, field=field, seed=p.seed)
-    return run
+    return creation_burst_channel(sd, burst_hours=p.burst_hours)
 
 
-def _rhythm(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-    from astroturf.signals.rhythm import rhythm_edges
+def _handles(field: str) -> Callable[[object, ScanParams], ChannelEdges]:
+    def compute(sd, p: ScanParams) -> ChannelEdges:
+        from astroturf.signals.handles import handle_pattern_channel
 
-    return rhythm_edges(posts, seed=p.seed)
-
-
-def _client(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams) -> pd.DataFrame:
-    from astroturf.signals.clients import client_edges
-
-    return client_edges(posts, accounts)
+        return handle_pattern_channel(sd, field=field)
+    return compute
 
 
-def _lockstep(posts: pd.DataFrame, accounts: pd.DataFrame, p: ScanParams,
-              edges: pd.DataFrame) -> pd.DataFrame:
-    from astroturf.signals.lockstep import lockstep_edges
+def _bios(field: str) -> Callable[[object, ScanParams], ChannelEdges]:
+    def compute(sd, p: ScanParams) -> ChannelEdges:
+        from astroturf.signals.bios import bio_similarity_channel
 
-    return lockstep_edges(posts, edges, window=p.window, max_evidence=p.max_evidence)
+        return bio_similarity_channel(sd, field=field, seed=p.seed)
+    return compute
+
+
+def _rhythm(sd, p: ScanParams) -> ChannelEdges:
+    from astroturf.signals.rhythm import rhythm_channel
+
+    return rhythm_channel(sd, seed=p.seed)
+
+
+def _client(sd, p: ScanParams) -> ChannelEdges:
+    from astroturf.signals.clients import client_channel
+
+    return client_channel(sd)
+
+
+def _lockstep(sd, p: ScanParams, null=None, base=None, sources=()) -> ChannelEdges:
+    from astroturf.signals.lockstep import lockstep_channel
+
+    a = np.concatenate([s.frame["a"].to_numpy(np.int64) for s in sources] or [np.zeros(0, int)])
+    b = np.concatenate([s.frame["b"].to_numpy(np.int64) for s in sources] or [np.zeros(0, int)])
+    return lockstep_channel(sd, (a, b), window=p.window, bandwidth=p.null_bandwidth,
+                            max_evidence=p.max_evidence,
+                            times=None if null is None else null.t, evidence=null is None)
 
 
 COACTION_SIGNALS = ("co_text", "co_repost", "co_url", "co_reply", "co_hashtag", "near_dup_sync")
 
 SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("co_text", "coordination", ("posts.text",),
-               "same normalised text within the window", _coaction("co_text_edges")),
+               "same normalised text within the window", "windowed", _windowed("co_text")),
     SignalSpec("co_repost", "coordination", ("posts.target_post_id+repost",),
-               "same repost target within the window", _coaction("co_repost_edges")),
+               "same repost target within the window", "windowed", _windowed("co_repost")),
     SignalSpec("co_url", "coordination", ("posts.urls",),
-               "same normalised URL within the window", _coaction("co_url_edges")),
+               "same normalised URL within the window", "windowed", _windowed("co_url")),
     SignalSpec("co_reply", "coordination", ("posts.target_post_id+reply",),
-               "same reply target within the window", _coaction("co_reply_edges")),
+               "same reply target within the window", "windowed", _windowed("co_reply")),
     SignalSpec("co_hashtag", "coordination", ("posts.hashtags",),
-               "same hashtag set within the window", _coaction("co_hashtag_edges")),
+               "same hashtag set within the window", "windowed", _windowed("co_hashtag")),
     SignalSpec("near_dup_sync", "coordination", ("posts.text",),
-               "near-duplicate (templated) texts within the window", _near_dup(True)),
+               "near-duplicate (templated) texts within the window", "windowed",
+               _windowed("near_dup_sync")),
     SignalSpec("template_reuse", "coordination", ("posts.text",),
-               "the same text template reused across the whole period", _near_dup(False)),
+               "the same text reused at any time (each template counts once)", "key",
+               _key("template_reuse")),
+    SignalSpec("app_boilerplate", "profile", ("posts.text",),
+               "the same app-generated template (slots filled by each user): a shared app",
+               "key", _key("app_boilerplate")),
     SignalSpec("creation_burst", "profile", ("accounts.created_at",),
-               "accounts created unusually close together", _bursts),
+               "accounts created unusually close together", "profile",
+               _profile(_bursts, "creation")),
     SignalSpec("handle_pattern", "profile", ("accounts.handle",),
-               "handles from one template", _handles("handle")),
+               "handles from one template", "profile", _profile(_handles("handle"), "names")),
     SignalSpec("name_pattern", "profile", ("accounts.display_name",),
-               "display names from one template", _handles("display_name")),
+               "display names from one template", "profile",
+               _profile(_handles("display_name"), "names")),
     SignalSpec("bio_similar", "profile", ("accounts.bio",),
-               "near-duplicate bios", _bios("bio")),
+               "near-duplicate bios", "profile", _profile(_bios("bio"), "bio")),
     SignalSpec("profile_url", "profile", ("accounts.url",),
-               "same or near-identical profile URL", _bios("url")),
+               "same or near-identical profile URL", "profile", _profile(_bios("url"), "bio")),
     SignalSpec("location", "profile", ("accounts.location",),
-               "same unusual profile location", _bios("location")),
+               "same unusual profile location", "profile", _profile(_bios("location"), "bio")),
     SignalSpec("rhythm", "profile", ("posts.created_at",),
-               "near-identical narrow hour-of-week activity profiles", _rhythm),
+               "near-identical narrow hour-of-week activity profiles", "profile",
+               _profile(_rhythm, "rhythm")),
     SignalSpec("client", "profile", ("posts.client",),
-               "shared rare posting client", _client),
+               "shared rare posting client", "profile", _profile(_client, "client")),
     SignalSpec("lockstep", "coordination", ("posts.created_at",),
                "posts in the same minutes far more often than hour-scale activity explains",
-               _lockstep, derived_from=COACTION_SIGNALS),
+               "derived", _lockstep, derived_from=COACTION_SIGNALS),
 )
 
 
@@ -146,6 +174,8 @@ def _missing(posts: pd.DataFrame, accounts: pd.DataFrame, need: str) -> str | No
         rows = table[(kinds == kind).fillna(False).astype(bool)]
     if field in rows.columns and len(rows) and rows[field].notna().any():
         return None
+    if kind == "repost" and len(rows) and "text" in rows.columns and rows["text"].notna().any():
+        return None  # reposts without target ids are keyed by the reposted text
     what = FIELD_WORDS.get(field, field.replace("_", " "))
     if kind:
         plural = {"reply": "replies"}.get(kind, kind + "s")

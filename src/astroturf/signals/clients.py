@@ -3,8 +3,9 @@
 An operator running a batch of accounts often posts through one scheduler or a home-made app
 ("FC Buzz Poster 1.2"). Clients used by few accounts are evidence; the official apps used by
 everyone are not. p = rarity tail of client popularity in the population (``minhash.rarity_tail``):
-the probability that two random accounts share a client at most this popular. Clients used by more
-than ``max_client_accounts`` accounts, or named in ``common_clients``, never make edges.
+the probability that two random accounts share a client at most this popular. Clients too popular
+to be evidence at the pair FDR (``kernels.keys.auto_max_p``), and the platforms' own apps named in
+``common_clients``, never make edges.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astroturf.signals.base import account_codes, finish_edges
-from astroturf.signals.minhash import shared_key_pairs
+from astroturf.kernels.keys import auto_max_p, shared_key_pairs
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 COMMON_CLIENTS = (
     "twitter for iphone", "twitter for android", "twitter for ipad", "twitter web app",
@@ -30,42 +31,56 @@ def normalise_clients(clients: pd.Series) -> pd.Series:
     return s.mask(s.str.len() == 0)
 
 
-def client_edges(posts: pd.DataFrame, accounts: pd.DataFrame | None = None, *,
-                 max_client_accounts: int = 20,
-                 common_clients: tuple[str, ...] = COMMON_CLIENTS) -> pd.DataFrame:
+def client_channel(sd, *, max_group: int = 200, max_p_value: float | None = None,
+                   common_clients: tuple[str, ...] = COMMON_CLIENTS) -> ChannelEdges:
     """Pairs of accounts that both posted through the same rare client.
 
-    In: posts with ``account_id``, ``client``; optional ``accounts`` with a ``client`` column
-    (some exports give the app per account) adds those. Out: EDGE columns, signal 'client';
-    n_events = number of rare clients shared; weight = 1 / (accounts using the client - 1);
-    ``expected`` = ``p_value``; evidence e.g. "both post via 'FC Buzz 1.2' (12 of 900 accounts
-    with a known client)".
+    Clients come from posts (and from an accounts ``client`` column when present). n_events =
+    rare clients shared; weight = 1 / (accounts using the client - 1); evidence e.g. "both post
+    via 'FC Buzz 1.2' (12 of 900 accounts with a known client)". Clients whose rarity-tail
+    p-value exceeds ``max_p_value`` (None: ``kernels.keys.auto_max_p``) make no pairs.
     """
-    frames = [posts[["account_id", "client"]] if {"account_id", "client"} <= set(posts.columns)
-              else None]
-    if accounts is not None and {"account_id", "client"} <= set(accounts.columns):
+    frames = []
+    posts, accounts = sd.posts, sd.accounts
+    if {"account_id", "client"} <= set(posts.columns):
+        frames.append(posts[["account_id", "client"]])
+    if {"account_id", "client"} <= set(accounts.columns):
         frames.append(accounts[["account_id", "client"]])
-    frames = [f for f in frames if f is not None]
     if not frames:
-        return finish_edges(None)
+        return empty_channel("client")
     use = pd.concat(frames, ignore_index=True).dropna()
     use = use.assign(client=normalise_clients(use["client"])).dropna().drop_duplicates()
-    if use["account_id"].nunique() < 2:
-        return finish_edges(None)
-    n_pop = int(use["account_id"].nunique())
-    codes, ids = account_codes(use["account_id"])
+    codes = sd.codes_of(use["account_id"].astype("str"))
+    use, codes = use[codes >= 0], codes[codes >= 0]
+    n_pop = len(np.unique(codes))
+    if n_pop < 2:
+        return empty_channel("client")
     key = use["client"].mask(use["client"].isin({c.casefold() for c in common_clients}))
     pairs = shared_key_pairs(codes, key.reset_index(drop=True), n_population=n_pop,
-                             max_group=max_client_accounts)
+                             max_group=max_group, max_p_value=auto_max_p(n_pop, max_p_value))
     if pairs.empty:
-        return finish_edges(None)
-    a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
-    size = pairs["size"].astype(np.int64)
-    evidence = ("both post via '" + pairs["key"].astype(str) + "' ("
-                + size.astype(str) + f" of {n_pop} accounts with a known client)")
-    edges = pd.DataFrame({
-        "account_a": ids[a], "account_b": ids[b], "signal": "client",
-        "weight": 1.0 / np.maximum(size - 1, 1), "n_events": pairs["n_keys"].astype(np.int64),
-        "first_seen": pd.NaT, "last_seen": pd.NaT, "expected": pairs["p_value"],
-        "p_value": pairs["p_value"], "evidence": evidence})
-    return finish_edges(edges)
+        return empty_channel("client")
+    size = pairs["size"].astype(np.int64).to_numpy()
+
+    def render(f: pd.DataFrame) -> np.ndarray:
+        return ("both post via '" + pd.Series(f["key"].to_numpy()).astype(str) + "' ("
+                + pd.Series(f["size"].to_numpy()).astype(str)
+                + f" of {n_pop} accounts with a known client)").to_numpy(dtype=object)
+
+    return profile_channel("client", pairs["a"].to_numpy(), pairs["b"].to_numpy(),
+                           p_value=pairs["p_value"].to_numpy(float),
+                           weight=1.0 / np.maximum(size - 1, 1),
+                           n_events=pairs["n_keys"].to_numpy(np.int64),
+                           key=pairs["kid"].to_numpy(np.int64), render=render,
+                           extra={"key": pairs["key"].to_numpy(dtype=object), "size": size})
+
+
+def client_edges(posts: pd.DataFrame, accounts: pd.DataFrame | None = None, *,
+                 max_group: int = 200, max_p_value: float | None = None,
+                 common_clients: tuple[str, ...] = COMMON_CLIENTS) -> pd.DataFrame:
+    """Schema edges of ``client_channel`` for loose tables (see there)."""
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(posts, accounts)
+    return channel_to_schema(client_channel(sd, max_group=max_group, max_p_value=max_p_value,
+                                            common_clients=common_clients), sd)

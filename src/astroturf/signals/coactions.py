@@ -1,143 +1,147 @@
-"""Co-action signals on exact keys: same text, repost, URL, reply target, hashtag set.
+"""Windowed co-action signals: same text, repost, reply target, URL or hashtag set within seconds.
 
-Each function only defines the *key* of its co-action and hands the actions to the shared
-kernel (``signals.coaction``), which documents the window, weight, hot-key and null-model
-semantics. Reposts are excluded from every channel except ``co_repost`` so one retweet is not
-counted again as a same-text, same-URL or same-hashtag co-action.
+Each signal only defines the *key* of its actions; the kernel (``kernels.sweep``) does the
+window sweep and the aggregation, ``stats.nulls.timing_null`` the analytic null. Reposts are
+excluded from every channel except ``co_repost`` (one retweet is not also a same-text, same-URL
+or same-hashtag co-action). A null copy runs the very same code on re-timed posts.
 
-Columns in: the canonical posts table (schema.POST_COLUMNS; uses post_id, account_id,
-created_at, text, kind, target_post_id, urls, hashtags). Columns out: schema.EDGE_COLUMNS.
+Public functions (``co_text_edges`` ...) take a canonical posts table and return schema edges;
+the pipeline calls ``windowed_channel`` on the scan's ScanData directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from astroturf.signals.coaction import ACTION_COLUMNS, coaction_edges, time_ns
-from astroturf.signals.normalize import explode_urls, normalize_texts
+from astroturf.kernels.sweep import aggregate_pairs, key_account_counts, sweep_pairs
+from astroturf.scandata import ScanData, encode
+from astroturf.schema import Dataset, coerce_accounts, coerce_posts, empty_accounts
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
+from astroturf.stats.nulls import timing_null
 
 
-def _actions(posts: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
-    """Action rows (key, account_id, post_id, created_at) for posts where ``key`` is set."""
-    out = pd.DataFrame({"key": key.to_numpy(), "account_id": posts["account_id"].to_numpy(),
-                        "post_id": posts["post_id"].to_numpy(),
-                        "created_at": time_ns(posts["created_at"])})
-    return out[out["key"].notna()][ACTION_COLUMNS]
+@dataclass(frozen=True)
+class Actions:
+    """The actions of one windowed channel: post positions (ScanData order) and key codes."""
+
+    post: np.ndarray
+    key: np.ndarray
 
 
-def _not_repost(posts: pd.DataFrame) -> pd.Series:
-    return (posts["kind"] != "repost").fillna(True).astype(bool)
+def actions_for(sd: ScanData, signal: str) -> Actions:
+    """The actions each windowed signal looks at."""
+    if signal == "co_url":
+        return Actions(sd.url_post, sd.url_key)
+    if signal == "near_dup_sync":
+        tpl = sd.templates()
+        fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
+        size = np.bincount(tpl.family[tpl.family >= 0]) if len(tpl.family) else np.zeros(0)
+        ok = fam >= 0
+        ok[ok] = size[fam[ok]] > 1  # a family of one text has no near-duplicates
+        return Actions(np.flatnonzero(ok), fam[ok])
+    key = {"co_text": sd.text_key, "co_repost": sd.repost_key, "co_reply": sd.reply_key,
+           "co_hashtag": sd.tag_key}[signal]
+    post = np.flatnonzero(key >= 0)
+    return Actions(post, key[post])
 
 
-def activity(posts: pd.DataFrame) -> pd.DataFrame:
-    """(account_id, created_at) of every post: the times the timing null shuffles."""
-    return pd.DataFrame({"account_id": posts["account_id"].to_numpy(),
-                         "created_at": time_ns(posts["created_at"])})
+def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: float,
+                     times: np.ndarray | None = None, max_key_accounts: int = 1000,
+                     max_fanout: int = 50, max_evidence: int = 20,
+                     pair_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                     evidence: bool = True, bandwidth: float = 3600.0) -> ChannelEdges:
+    """Pairs of accounts acting on the same key within ``window`` seconds.
 
-
-def _run(actions: pd.DataFrame, signal: str, window: float | None, max_key_accounts: int,
-         max_fanout: int, max_evidence: int, engine: str, posts: pd.DataFrame) -> pd.DataFrame:
-    kw = dict(signal=signal, window=window, max_key_accounts=max_key_accounts,
-              max_fanout=max_fanout, max_evidence=max_evidence, activity=activity(posts))
-    if engine == "dask":
-        from astroturf.signals.distributed import run_coaction_dask
-
-        return run_coaction_dask(actions, **kw)
-    return coaction_edges(actions, **kw)
-
-
-def co_text_edges(posts: pd.DataFrame, *, window: float = 60.0, max_key_accounts: int = 1000,
-                  max_fanout: int = 50, max_evidence: int = 20, min_text_chars: int = 1,
-                  engine: str = "pandas") -> pd.DataFrame:
-    """Accounts posting the same normalised text within ``window`` seconds ('co_text').
-
-    Key: ``normalize_texts(text)`` of non-repost posts, at least ``min_text_chars`` long.
+    ``times``: post times to use (a null copy's re-timed ones; default the real ones).
+    ``pair_filter(post_i, post_j)`` may drop co-action pairs (boolean mask). Frame extra
+    columns: trials, p_hit (binomial null, see stats.nulls.timing_null).
     """
-    sub = posts[_not_repost(posts)]
-    key = normalize_texts(sub["text"])
-    key = key.mask(key.str.len() < min_text_chars)
-    return _run(_actions(sub, key), "co_text", window, max_key_accounts, max_fanout,
-                max_evidence, engine, posts)
-
-
-def _target_edges(posts: pd.DataFrame, kind: str, signal: str, **kw) -> pd.DataFrame:
-    sub = posts[(posts["kind"] == kind).fillna(False).astype(bool)]
-    return _run(_actions(sub, sub["target_post_id"]), signal, posts=posts, **kw)
-
-
-def co_repost_edges(posts: pd.DataFrame, *, window: float = 60.0, max_key_accounts: int = 1000,
-                    max_fanout: int = 50, max_evidence: int = 20,
-                    engine: str = "pandas") -> pd.DataFrame:
-    """Accounts reposting the same post within ``window`` seconds ('co_repost').
-
-    Key: ``target_post_id`` of posts of kind 'repost'.
-    """
-    return _target_edges(posts, "repost", "co_repost", window=window,
-                         max_key_accounts=max_key_accounts, max_fanout=max_fanout,
-                         max_evidence=max_evidence, engine=engine)
-
-
-def co_reply_edges(posts: pd.DataFrame, *, window: float = 60.0, max_key_accounts: int = 1000,
-                   max_fanout: int = 50, max_evidence: int = 20,
-                   engine: str = "pandas") -> pd.DataFrame:
-    """Accounts replying to the same post within ``window`` seconds ('co_reply').
-
-    Key: ``target_post_id`` of posts of kind 'reply'.
-    """
-    return _target_edges(posts, "reply", "co_reply", window=window,
-                         max_key_accounts=max_key_accounts, max_fanout=max_fanout,
-                         max_evidence=max_evidence, engine=engine)
-
-
-def co_url_edges(posts: pd.DataFrame, *, window: float = 60.0, max_key_accounts: int = 1000,
-                 max_fanout: int = 50, max_evidence: int = 20,
-                 engine: str = "pandas") -> pd.DataFrame:
-    """Accounts sharing the same normalised URL within ``window`` seconds ('co_url').
-
-    Key: each distinct ``explode_urls(urls)`` value of a non-repost post; empty cells never match.
-    """
-    sub = posts[_not_repost(posts)].reset_index(drop=True)
-    urls = explode_urls(sub["urls"])
-    rows = urls["row"].to_numpy()
-    actions = pd.DataFrame({"key": urls["url"].to_numpy(),
-                            "account_id": sub["account_id"].to_numpy()[rows],
-                            "post_id": sub["post_id"].to_numpy()[rows],
-                            "created_at": time_ns(sub["created_at"])[rows]})
-    return _run(actions, "co_url", window, max_key_accounts, max_fanout, max_evidence, engine,
-                posts)
-
-
-def hashtag_sets(hashtags: pd.Series, *, min_hashtags: int = 2) -> pd.Series:
-    """Sorted, de-duplicated, space-joined hashtag set per row; NA below ``min_hashtags``."""
-    s = hashtags.astype("str").str.lower().str.replace("#", "", regex=False)
-    s = s.reset_index(drop=True)
-    n_tok = s.str.count(" ").fillna(-1) + 1
-    cand = s[(n_tok >= min_hashtags) & s.notna()]
-    out = pd.Series(pd.NA, index=s.index, dtype="str")
-    if len(cand) == 0:
-        out.index = hashtags.index
-        return out
-    tok = cand.str.split().explode().dropna()
-    tok = tok[tok.str.len() > 0]
-    frame = pd.DataFrame({"row": tok.index.to_numpy(), "tag": tok.to_numpy()})
-    frame = frame.drop_duplicates().sort_values(["row", "tag"], kind="stable")
-    counts = frame.groupby("row", sort=True)["tag"].size()
-    joined = frame.groupby("row", sort=True)["tag"].agg(" ".join)
-    joined = joined[counts >= min_hashtags]
-    out.iloc[joined.index.to_numpy(np.int64)] = joined.to_numpy()
-    out.index = hashtags.index
+    times = sd.t if times is None else times
+    if len(actions.post) < 2:
+        return empty_channel(signal, "binomial")
+    t = times[actions.post]
+    order = np.lexsort((actions.post, t, actions.key))
+    post, key, time = actions.post[order], actions.key[order], t[order]
+    account = sd.acc[post]
+    n_acc = sd.n_accounts
+    n_key_acc, _ = key_account_counts(key, account, n_acc)
+    hot_key = n_key_acc > max_key_accounts
+    window_ns, bandwidth_ns = round(window * 1e9), round(bandwidth * 1e9)
+    i, j = sweep_pairs(key, time, account, window_ns=window_ns,
+                       hot=hot_key[key] if hot_key.any() else None, max_fanout=max_fanout)
+    if pair_filter is not None and len(i):
+        keep = pair_filter(post[i], post[j])
+        i, j = i[keep], j[keep]
+    if len(i) == 0:
+        return empty_channel(signal, "binomial")
+    with np.errstate(divide="ignore"):
+        discount = np.minimum(1.0, np.log2(1 + max_key_accounts) / np.log2(1 + n_key_acc))
+    agg = aggregate_pairs(i, j, key=key, time=time, account=account, discount=discount,
+                          n_acc=n_acc)
+    expected, p_value, trials = timing_null(
+        agg.a, agg.b, agg.n_events, key=key, account=account, time=time, window_ns=window_ns,
+        bandwidth_ns=bandwidth_ns)
+    frame = pd.DataFrame({"a": agg.a, "b": agg.b, "n_events": agg.n_events,
+                          "weight": agg.weight, "expected": expected, "p_value": p_value,
+                          "first": agg.first, "last": agg.last, "trials": trials,
+                          "p_hit": np.clip(expected / np.maximum(trials, 1), 0.0, 1.0)})
+    out = ChannelEdges(signal=signal, frame=frame, null="binomial", ki_edge=agg.g_pair,
+                       ki_key=agg.g_key, ki_events=agg.g_events)
+    if evidence:
+        ev = np.lexsort((agg.g_first, agg.g_pair))
+        g = agg.g_pair[ev]
+        starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1] if len(g) else np.zeros(0, np.int64)
+        rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+        keep = ev[rank < max_evidence]
+        out.ev_edge = agg.g_pair[keep]
+        out.ev_a, out.ev_b = post[agg.g_a[keep]], post[agg.g_b[keep]]
     return out
 
 
-def co_hashtag_edges(posts: pd.DataFrame, *, window: float = 60.0, min_hashtags: int = 2,
-                     max_key_accounts: int = 1000, max_fanout: int = 50, max_evidence: int = 20,
-                     engine: str = "pandas") -> pd.DataFrame:
-    """Accounts using the same set of >= ``min_hashtags`` hashtags within ``window`` ('co_hashtag').
+def different_texts(sd: ScanData) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Pair filter of near_dup_sync: the two posts are not the same normalised text."""
+    def keep(pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+        return sd.text_key[pi] != sd.text_key[pj]
+    return keep
 
-    Key: sorted hashtag set of a non-repost post (order and repeats ignored).
-    """
-    sub = posts[_not_repost(posts)]
-    key = hashtag_sets(sub["hashtags"], min_hashtags=min_hashtags)
-    return _run(_actions(sub, key), "co_hashtag", window, max_key_accounts, max_fanout,
-                max_evidence, engine, posts)
+
+def run_windowed(sd: ScanData, signal: str, *, window: float, times: np.ndarray | None = None,
+                 evidence: bool = True, **kw) -> ChannelEdges:
+    """One windowed signal on ScanData (real times, or a null copy's ``times``)."""
+    pf = different_texts(sd) if signal == "near_dup_sync" else None
+    return windowed_channel(sd, actions_for(sd, signal), signal=signal, window=window,
+                            times=times, pair_filter=pf, evidence=evidence, **kw)
+
+
+def scan_data(posts: pd.DataFrame, accounts: pd.DataFrame | None = None, *,
+              min_text_chars: int = 20) -> ScanData:
+    """ScanData of loose tables (for the public per-signal functions and tests)."""
+    acc = coerce_accounts(accounts) if accounts is not None else empty_accounts()
+    return encode(Dataset(posts=coerce_posts(posts), accounts=acc),
+                  min_text_chars=min_text_chars)
+
+
+def _public(signal: str):
+    def edges(posts: pd.DataFrame, *, window: float = 60.0, max_key_accounts: int = 1000,
+              max_fanout: int = 50, max_evidence: int = 20, min_text_chars: int = 20
+              ) -> pd.DataFrame:
+        sd = scan_data(posts, min_text_chars=min_text_chars)
+        ch = run_windowed(sd, signal, window=window, max_key_accounts=max_key_accounts,
+                          max_fanout=max_fanout, max_evidence=max_evidence)
+        return channel_to_schema(ch, sd)
+    edges.__name__ = f"{signal}_edges"
+    edges.__doc__ = (f"Schema edges of '{signal}' for a canonical posts table (see the module "
+                     "docstring); the window is inclusive, in seconds.")
+    return edges
+
+
+co_text_edges = _public("co_text")
+co_repost_edges = _public("co_repost")
+co_reply_edges = _public("co_reply")
+co_url_edges = _public("co_url")
+co_hashtag_edges = _public("co_hashtag")
+near_dup_sync_edges = _public("near_dup_sync")

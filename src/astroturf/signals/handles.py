@@ -24,8 +24,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from astroturf.signals.base import account_codes, finish_edges
-from astroturf.signals.minhash import auto_max_p, pairs_within_groups, shared_key_pairs
+from astroturf.kernels.keys import auto_max_p, pairs_within_groups, shared_key_pairs
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 log = logging.getLogger("astroturf.signals.handles")
 
@@ -156,45 +156,68 @@ def _family_pairs(codes: np.ndarray, raw: pd.Series, folded: pd.Series, *, min_a
     return out.reset_index(drop=True)
 
 
-def handle_pattern_edges(accounts: pd.DataFrame, *, field: str = "handle", min_affix: int = 4,
-                         max_group: int = 200, max_p_value: float | None = None) -> pd.DataFrame:
+def handle_pattern_channel(sd, *, field: str = "handle", min_affix: int = 4,
+                           max_group: int = 200, max_p_value: float | None = None
+                           ) -> ChannelEdges:
     """Pairs of accounts whose ``field`` (handle or display_name) follows one template.
 
-    In: accounts with ``account_id`` and ``field``. Out: EDGE columns, signal 'handle_pattern'
-    (field='handle') or 'name_pattern' (field='display_name', or '<field>_pattern'); evidence
-    names the two values and the shared affix/shape with its population count; weight = shared
-    affix length / shorter folded name (0.5 for a shape); ``expected`` = ``p_value``. Pairs
-    weaker than ``max_p_value`` are not returned (None: ``minhash.auto_max_p``, i.e. more than N
-    chance pairs as strong expected; they cannot survive FDR over all pairs).
+    Signal 'handle_pattern' (field='handle') or 'name_pattern'; weight = shared affix length /
+    shorter folded name (0.5 for a shape); ``expected`` = ``p_value``; the key of each pair is
+    its shared affix/token/shape (one key: set aside whole by the cluster test). Pairs weaker
+    than ``max_p_value`` are not returned (None: ``kernels.keys.auto_max_p``).
     """
     signal = SIGNAL_FOR_FIELD.get(field, f"{field}_pattern")
+    accounts = sd.accounts
     if field not in accounts.columns or "account_id" not in accounts.columns:
-        return finish_edges(None)
+        return empty_channel(signal)
     acc = accounts[["account_id", field]].dropna().drop_duplicates("account_id")
-    acc = acc.sort_values("account_id", kind="stable").reset_index(drop=True)
+    acc = acc.assign(code=sd.codes_of(acc["account_id"].astype("str")))
+    acc = acc[acc["code"] >= 0].sort_values("code", kind="stable").reset_index(drop=True)
     folded = fold_names(acc[field])
     acc, folded = acc[folded.notna()].reset_index(drop=True), folded.dropna().reset_index(drop=True)
     if len(acc) < 2:
-        return finish_edges(None)
-    codes, ids = account_codes(acc["account_id"])
+        return empty_channel(signal)
+    codes = np.arange(len(acc), dtype=np.int64)
     pairs = _family_pairs(codes, acc[field], folded, min_affix=min_affix, max_group=max_group,
                           n_pop=len(acc), max_p_value=auto_max_p(len(acc), max_p_value))
     if pairs.empty:
-        return finish_edges(None)
+        return empty_channel(signal)
     raw = acc[field].to_numpy(dtype=object)
     flen = folded.str.len().to_numpy()
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
     key_len = pairs["key"].astype(str).str.len().to_numpy()
     affix = np.isin(pairs["family"].to_numpy(), ["prefix", "suffix", "token"])
     weight = np.where(affix, key_len / np.maximum(np.minimum(flen[a], flen[b]), 1), 0.5)
-    evidence = (field + " '" + pd.Series(raw[a]).astype(str) + "' / '"
-                + pd.Series(raw[b]).astype(str) + "' share " + pairs["family"] + " '"
-                + pairs["key"].astype(str) + "' (" + pairs["size"].astype(int).astype(str)
-                + " of " + str(len(acc)) + " accounts)")
-    edges = pd.DataFrame({
-        "account_a": ids[a], "account_b": ids[b], "signal": signal,
-        "weight": np.minimum(weight, 1.0), "n_events": pairs["n_keys"].astype(np.int64),
-        "first_seen": pd.NaT, "last_seen": pd.NaT, "expected": pairs["p_value"],
-        "p_value": pairs["p_value"], "evidence": evidence})
-    log.debug("%s: %d pairs from %d accounts", signal, len(edges), len(acc))
-    return finish_edges(edges)
+    key_id = pd.factorize(pairs["family"].astype(str) + "\t" + pairs["key"].astype(str))[0]
+    n_pop = len(acc)
+    sd_codes = acc["code"].to_numpy(np.int64)
+
+    def render(f: pd.DataFrame) -> np.ndarray:
+        return (field + " '" + pd.Series(f["name_a"].to_numpy()).astype(str) + "' / '"
+                + pd.Series(f["name_b"].to_numpy()).astype(str) + "' share "
+                + f["family"].astype(str).to_numpy() + " '" + f["key"].astype(str).to_numpy()
+                + "' (" + f["size"].astype(int).astype(str).to_numpy() + f" of {n_pop} "
+                "accounts)").to_numpy(dtype=object)
+
+    ca, cb = sd_codes[a], sd_codes[b]
+    swap = ca > cb
+    log.debug("%s: %d pairs from %d accounts", signal, len(pairs), len(acc))
+    return profile_channel(
+        signal, ca, cb, p_value=pairs["p_value"].to_numpy(float),
+        weight=np.minimum(weight, 1.0), n_events=pairs["n_keys"].to_numpy(np.int64),
+        key=key_id, render=render,
+        extra={"name_a": np.where(swap, raw[b], raw[a]), "name_b": np.where(swap, raw[a], raw[b]),
+               "family": pairs["family"].to_numpy(dtype=object),
+               "key": pairs["key"].to_numpy(dtype=object), "size": pairs["size"].to_numpy()})
+
+
+def handle_pattern_edges(accounts: pd.DataFrame, *, field: str = "handle", min_affix: int = 4,
+                         max_group: int = 200, max_p_value: float | None = None) -> pd.DataFrame:
+    """Schema edges of ``handle_pattern_channel`` for an accounts table (see there)."""
+    from astroturf.schema import empty_posts
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(empty_posts(), accounts)
+    ch = handle_pattern_channel(sd, field=field, min_affix=min_affix, max_group=max_group,
+                                max_p_value=max_p_value)
+    return channel_to_schema(ch, sd)

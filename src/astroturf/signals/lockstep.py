@@ -52,89 +52,82 @@ import pandas as pd
 from scipy.stats import binom
 
 from astroturf.errors import UsageError
-from astroturf.schema import EVIDENCE_PAIR_SEP
-from astroturf.signals.base import finish_edges, join_evidence
-from astroturf.signals.coaction import NAT, stable_codes, time_ns, unique_sorted
-from astroturf.signals.nulls import PairProbes, pair_probes, probe_within
+from astroturf.kernels.sweep import unique_sorted
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
+from astroturf.stats.nulls import PairProbes, pair_probes, probe_within
 
 logger = logging.getLogger("astroturf.signals.lockstep")
 
 SIGNAL = "lockstep"
 
 
-def lockstep_edges(posts: pd.DataFrame, coaction_edges: pd.DataFrame, *,
-                   window: float = 60.0, bandwidth: float = 3600.0,
-                   max_evidence: int = 20) -> pd.DataFrame:
-    """Lockstep edges for the account pairs present in ``coaction_edges``.
+def lockstep_channel(sd, pairs: tuple[np.ndarray, np.ndarray], *, window: float = 60.0,
+                     bandwidth: float = 3600.0, max_evidence: int = 20,
+                     times: np.ndarray | None = None, evidence: bool = True) -> ChannelEdges:
+    """Lockstep edges for candidate account pairs (codes a, b from the co-action channels).
 
-    Columns in: posts (post_id, account_id, created_at), coaction_edges (account_a,
-    account_b; any signals, duplicates ignored). ``window`` and ``bandwidth`` in seconds,
-    ``bandwidth`` > 2 * ``window``. Returns schema.EDGE_COLUMNS, signal 'lockstep', one row per
-    candidate pair with at least one co-occurrence.
+    ``window`` and ``bandwidth`` in seconds, ``bandwidth`` > 2 * ``window``; ``times`` a null
+    copy's post times (default the real ones). One row per candidate pair with at least one
+    co-occurrence; binomial null (frame columns trials, p_hit).
     """
     if not 0 < 2 * window < bandwidth:
         raise UsageError(f"lockstep needs 0 < 2 * window < bandwidth, got {window} and "
                          f"{bandwidth}",
                          hint="use a bandwidth (hour scale) well above the window (minutes)")
-    if posts is None or coaction_edges is None or len(posts) < 2 or len(coaction_edges) == 0:
-        return finish_edges(None)
-    acct, time, pids, acc_ids = _sorted_posts(posts)
-    a, b = _candidate_pairs(coaction_edges, acc_ids)
-    if len(a) == 0:
-        return finish_edges(None)
+    times = sd.t if times is None else times
+    a, b = _distinct_pairs(pairs, sd.n_accounts)
+    if len(a) == 0 or len(times) < 2:
+        return empty_channel(SIGNAL, "binomial")
     w_ns, h_ns = round(window * 1e9), round(bandwidth * 1e9)
-    probes = pair_probes(a, b, acct, time, n_acc=len(acc_ids), pad_ns=h_ns)
+    probes = pair_probes(a, b, sd.acc, times, n_acc=sd.n_accounts, pad_ns=h_ns)
     lo, hi = probe_within(probes, w_ns)
     n_events = _events(probes, lo, hi, n_pairs=len(a))
-    expected, p_value = _null(probes, a, b, n_events, close=hi - lo, window_ns=w_ns,
-                              bandwidth_ns=h_ns)
+    expected, p_value, chances, hit_p = _null(probes, a, b, n_events, close=hi - lo,
+                                              window_ns=w_ns, bandwidth_ns=h_ns)
     keep = n_events > 0
     logger.debug("lockstep: %d candidate pairs, %d with co-occurrences", len(a), keep.sum())
     if not keep.any():
-        return finish_edges(None)
-    first, last, evidence = _times_and_evidence(probes, lo, hi, a=a, time=time, pids=pids,
-                                                keep=keep, max_evidence=max_evidence)
-    edges = pd.DataFrame({
-        "account_a": pd.Series(acc_ids[a[keep]], dtype="str"),
-        "account_b": pd.Series(acc_ids[b[keep]], dtype="str"),
-        "signal": SIGNAL,
-        "weight": n_events[keep].astype(float),
-        "n_events": n_events[keep].astype(np.int64),
-        "first_seen": pd.to_datetime(first, utc=True),
-        "last_seen": pd.to_datetime(last, utc=True),
-        "expected": expected[keep],
-        "p_value": p_value[keep],
-        "evidence": evidence,
-    })
-    return finish_edges(edges)
+        return empty_channel(SIGNAL, "binomial")
+    first, last, ev = _times_and_evidence(probes, lo, hi, a=a, time=times, keep=keep,
+                                          max_evidence=max_evidence if evidence else 0)
+    frame = pd.DataFrame({"a": a[keep], "b": b[keep], "n_events": n_events[keep],
+                          "weight": n_events[keep].astype(float), "expected": expected[keep],
+                          "p_value": p_value[keep], "first": first, "last": last,
+                          "trials": chances[keep], "p_hit": hit_p[keep]})
+    out = ChannelEdges(signal=SIGNAL, frame=frame, null="binomial")
+    if evidence:
+        out.ev_edge, out.ev_a, out.ev_b = ev
+    return out
 
 
-def _sorted_posts(posts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Account codes, int64-ns times and post ids sorted by (account, time, post id).
+def lockstep_edges(posts: pd.DataFrame, coaction_edges: pd.DataFrame, *,
+                   window: float = 60.0, bandwidth: float = 3600.0,
+                   max_evidence: int = 20) -> pd.DataFrame:
+    """Schema edges of ``lockstep_channel`` for the account pairs of ``coaction_edges``."""
+    from astroturf.signals.coactions import scan_data
 
-    The tie-break on a stable hash of the post id makes the order (hence the evidence)
-    independent of the input row order. Rows without account or time are dropped.
-    """
-    t = time_ns(posts["created_at"])
-    ok = posts["account_id"].notna().to_numpy() & (t != NAT)
-    sub = posts.loc[ok, ["post_id", "account_id"]]
-    acct, acc_ids = pd.factorize(sub["account_id"].astype("str"), sort=True)
-    acct = acct.astype(np.int64)
-    t = t[ok]
-    order = np.lexsort((stable_codes(sub["post_id"].astype("str")), t, acct))
-    pids = sub["post_id"].astype("str").to_numpy(dtype=object)[order]
-    return acct[order], t[order], pids, np.asarray(acc_ids, dtype=object)
+    if not 0 < 2 * window < bandwidth:
+        raise UsageError(f"lockstep needs 0 < 2 * window < bandwidth, got {window} and "
+                         f"{bandwidth}",
+                         hint="use a bandwidth (hour scale) well above the window (minutes)")
+    sd = scan_data(posts)
+    if coaction_edges is None or len(coaction_edges) == 0:
+        return channel_to_schema(empty_channel(SIGNAL), sd)
+    ca = sd.codes_of(coaction_edges["account_a"].astype("str"))
+    cb = sd.codes_of(coaction_edges["account_b"].astype("str"))
+    ok = (ca >= 0) & (cb >= 0)
+    ch = lockstep_channel(sd, (ca[ok], cb[ok]), window=window, bandwidth=bandwidth,
+                          max_evidence=max_evidence)
+    return channel_to_schema(ch, sd)
 
 
-def _candidate_pairs(edges: pd.DataFrame, acc_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (a, b) account codes, a < b, of edge pairs whose accounts both have posts."""
-    index = pd.Index(acc_ids)
-    ca = index.get_indexer(edges["account_a"].astype("str"))
-    cb = index.get_indexer(edges["account_b"].astype("str"))
-    ok = (ca >= 0) & (cb >= 0) & (ca != cb)
-    lo = np.minimum(ca, cb)[ok].astype(np.int64)
-    hi = np.maximum(ca, cb)[ok].astype(np.int64)
-    n = np.int64(max(len(acc_ids), 1))
+def _distinct_pairs(pairs: tuple[np.ndarray, np.ndarray], n_acc: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (a, b), a < b, of candidate code pairs."""
+    ca, cb = (np.asarray(x, np.int64) for x in pairs)
+    ok = ca != cb
+    lo, hi = np.minimum(ca, cb)[ok], np.maximum(ca, cb)[ok]
+    n = np.int64(max(n_acc, 1))
     codes = unique_sorted(lo * n + hi)
     return codes // n, codes % n
 
@@ -156,8 +149,8 @@ def _events(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, n_pairs: int)
 
 def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *,
           close: np.ndarray, window_ns: int, bandwidth_ns: int
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Expected co-occurrences and binomial p-value with hour-scale activity kept.
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Expected co-occurrences, binomial p-value, chances and hit probability (hour scale kept).
 
     ``close``: per probe, partner posts within the window. q_ab is the larger of the uniform
     estimate (pairs within +-H) * W / H and a linear extrapolation to |dt| ~ 0 of the density
@@ -181,17 +174,15 @@ def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray
     hit_p = -np.expm1(np.maximum(cnt[a], cnt[b]) * np.log1p(-q))
     expected = chances * hit_p
     p_value = binom.sf(n_events - 1, chances, hit_p)
-    return expected, np.clip(p_value, 0.0, 1.0)
+    return expected, np.clip(p_value, 0.0, 1.0), chances, hit_p
 
 
 def _times_and_evidence(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, a: np.ndarray,
-                        time: np.ndarray, pids: np.ndarray, keep: np.ndarray,
-                        max_evidence: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """first_seen, last_seen (int64 ns) and evidence text of the kept pairs.
-
-    Evidence pairs each co-occurring probe with its nearest partner post (earlier on ties).
-    ``time``/``pids`` are aligned with the rows that built ``probes`` (sorted order).
-    """
+                        time: np.ndarray, keep: np.ndarray, max_evidence: int
+                        ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """first_seen, last_seen (int64 ns) of the kept pairs and their evidence (edge row of the
+    kept pairs, post position by account a, by account b), each co-occurring probe paired with
+    its nearest partner post (earlier on ties), earliest first."""
     hit = np.flatnonzero(hi > lo)
     e = probes.e[hit]
     line, order = probes.line, probes.order
@@ -204,6 +195,12 @@ def _times_and_evidence(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, a
     t_last = np.full(n_pairs, np.iinfo(np.int64).min)
     np.minimum.at(t_first, e, first)
     np.maximum.at(t_last, e, last)
+    kept = np.flatnonzero(keep)
+    row_of = np.full(n_pairs, -1, np.int64)
+    row_of[kept] = np.arange(len(kept))
+    if max_evidence <= 0:
+        z = np.zeros(0, np.int64)
+        return t_first[kept], t_last[kept], (z, z, z)
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.array([], int)
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
     ev = rank < max_evidence
@@ -211,13 +208,8 @@ def _times_and_evidence(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, a
     right = np.clip(np.searchsorted(line, base), lo_h[ev], hi_h[ev])
     left = np.clip(right - 1, lo_h[ev], hi_h[ev])
     near = np.where(np.abs(line[left] - base) <= np.abs(line[right] - base), left, right)
-    mine, theirs = pids[order[p_pos]], pids[order[near]]
+    mine, theirs = order[p_pos], order[near]
     probe_is_a = probes.small[e] == a[e]
-    first_id = np.where(probe_is_a, mine, theirs)
-    second_id = np.where(probe_is_a, theirs, mine)
-    items = pd.Series(first_id, dtype="str") + EVIDENCE_PAIR_SEP + pd.Series(second_id,
-                                                                              dtype="str")
-    evidence = join_evidence(e, items, max_items=max_evidence)
-    kept = np.flatnonzero(keep)
-    return (t_first[kept], t_last[kept],
-            evidence.reindex(kept).to_numpy(dtype=object))
+    pos_a = np.where(probe_is_a, mine, theirs)
+    pos_b = np.where(probe_is_a, theirs, mine)
+    return t_first[kept], t_last[kept], (row_of[e], pos_a, pos_b)

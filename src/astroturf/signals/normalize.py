@@ -48,12 +48,23 @@ def _on_distinct(texts: pd.Series, fn) -> pd.Series:
     return s.mask(s.str.len() == 0)
 
 
-def _normalize_arrow(arr: pa.Array) -> pa.Array:
+_URL_OR_MENTION = rf"{_URL}|{_MENTION}"
+
+
+def normalize_arrow(arr: pa.Array) -> pa.Array:
+    """``normalize_texts`` on an arrow string array (one value per input value)."""
     s = pc.utf8_lower(arr)
     s = pc.replace_substring_regex(s, _RT_PREFIX, "")
-    s = pc.replace_substring_regex(s, _URL, " ")
-    s = pc.replace_substring_regex(s, _MENTION, r"\1 ")
+    s = pc.replace_substring_regex(s, _URL_OR_MENTION, r"\1 ")
     return _squeeze(s)
+
+
+def fuzzy_from_normal(arr: pa.Array) -> pa.Array:
+    """``fuzzy_texts`` of already normalised texts (punctuation, symbols, emoji removed)."""
+    return _squeeze(pc.replace_substring_regex(arr, _NON_WORD, " "))
+
+
+_normalize_arrow = normalize_arrow
 
 
 def _squeeze(s: pa.Array) -> pa.Array:
@@ -62,7 +73,7 @@ def _squeeze(s: pa.Array) -> pa.Array:
 
 
 def _fuzzy_arrow(arr: pa.Array) -> pa.Array:
-    return _squeeze(pc.replace_substring_regex(_normalize_arrow(arr), _NON_WORD, " "))
+    return fuzzy_from_normal(normalize_arrow(arr))
 
 
 def normalize_texts(texts: pd.Series) -> pd.Series:

@@ -12,9 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astroturf.signals.base import account_codes, finish_edges
+from astroturf.kernels.sweep import unique_sorted
+from astroturf.signals.base import (
+    ChannelEdges,
+    account_codes,
+    channel_to_schema,
+    empty_channel,
+    profile_channel,
+)
 from astroturf.signals.bursts import to_ns
-from astroturf.signals.coaction import unique_sorted
 
 _HOW = 168
 _COVER = 0.8  # active_hours = smallest daily window holding this share of posts
@@ -122,27 +128,32 @@ def _candidates(key: np.ndarray, order: np.ndarray, rows: np.ndarray,
     return packed // base, packed % base
 
 
-def rhythm_edges(posts: pd.DataFrame, *, min_posts: int = 10, max_active_hours: int = 12,
-                 max_neighbours: int = 50, n_null_pairs: int = 20_000,
-                 max_p_value: float = 0.01, seed: int = 0) -> pd.DataFrame:
+def _counts_of(acc: np.ndarray, t: np.ndarray, n_acc: int) -> np.ndarray:
+    """Hour-of-week counts matrix (n_acc x 168) from account codes and int64-ns times."""
+    hours = t // (3_600 * 10**9)
+    how = ((hours // 24 + 3) % 7) * 24 + hours % 24  # 1970-01-01 was a Thursday (Mon = 0)
+    counts = np.bincount(acc * _HOW + how, minlength=n_acc * _HOW)
+    return counts.reshape(n_acc, _HOW).astype(np.float64)
+
+
+def rhythm_channel(sd, *, min_posts: int = 10, max_active_hours: int = 12,
+                   max_neighbours: int = 50, n_null_pairs: int = 20_000,
+                   max_p_value: float = 0.01, seed: int = 0) -> ChannelEdges:
     """Pairs of accounts with near-identical narrow hour-of-week profiles.
 
-    In: posts with ``account_id``, ``created_at``. Accounts with >= ``min_posts`` posts and an
-    80 % daily window <= ``max_active_hours`` are candidates, blocked by peak 4-hour block
-    (and the next one) and paired with <= ``max_neighbours`` neighbours (by mean hour).
-    Similarity = histogram intersection (0..1) of smoothed weekday/weekend hour-of-day
-    profiles; p = (1 + #random pairs at least as similar) / (1 + #pairs) over
-    ``n_null_pairs`` seeded random pairs of all accounts with >= ``min_posts`` posts. Edges with
-    p <= ``max_p_value`` are returned (EDGE columns, signal 'rhythm', weight = similarity,
-    n_events = posts of the less active account, expected = p).
+    Accounts with >= ``min_posts`` posts and an 80 % daily window <= ``max_active_hours`` are
+    candidates, blocked by peak 4-hour block (and the next one) and paired with <=
+    ``max_neighbours`` neighbours (by mean hour). Similarity = histogram intersection (0..1)
+    of smoothed weekday/weekend hour-of-day profiles; p = (1 + #random pairs at least as
+    similar) / (1 + #pairs) over ``n_null_pairs`` seeded random pairs of all accounts with >=
+    ``min_posts`` posts. Edges with p <= ``max_p_value`` (weight = similarity, n_events = posts
+    of the less active account).
     """
-    if not {"account_id", "created_at"} <= set(posts.columns) or posts.empty:
-        return finish_edges(None)
-    _, ids, counts = _hour_of_week(posts)
+    counts = _counts_of(sd.acc, sd.t, sd.n_accounts)
     n = counts.sum(axis=1)
     elig = np.flatnonzero(n >= min_posts)
     if len(elig) < 3:
-        return finish_edges(None)
+        return empty_channel("rhythm")
     prof = _profiles(counts[elig])
     summ = _summaries(counts[elig])
     null = _null_similarities(prof, n_pairs=n_null_pairs, seed=seed)
@@ -160,16 +171,34 @@ def rhythm_edges(posts: pd.DataFrame, *, min_posts: int = 10, max_active_hours: 
     hours = summ["active_hours"].to_numpy(dtype=object)
     office = (summ["office_hours_share"] * 100).round().astype(int).astype(str).to_numpy()
     na, nb = n[elig][i].astype(np.int64), n[elig][j].astype(np.int64)
-    evidence = (pd.Series(hours[i]).astype(str) + " / " + pd.Series(hours[j]).astype(str)
-                + "; office hours " + pd.Series(office[i]) + "% / " + pd.Series(office[j])
-                + "%; hour-of-week overlap " + pd.Series(sim).round(2).astype(str)
-                + " (" + pd.Series(na).astype(str) + " / " + pd.Series(nb).astype(str)
-                + " posts)")
-    edges = pd.DataFrame({
-        "account_a": ids[elig][i], "account_b": ids[elig][j], "signal": "rhythm",
-        "weight": sim, "n_events": np.minimum(na, nb), "first_seen": pd.NaT,
-        "last_seen": pd.NaT, "expected": p, "p_value": p, "evidence": evidence.to_numpy()})
-    return finish_edges(edges)
+
+    def render(f: pd.DataFrame) -> np.ndarray:
+        ii, jj = f["ri"].to_numpy(), f["rj"].to_numpy()
+        return (pd.Series(hours[ii]).astype(str) + " / " + pd.Series(hours[jj]).astype(str)
+                + "; office hours " + pd.Series(office[ii]) + "% / " + pd.Series(office[jj])
+                + "%; hour-of-week overlap " + pd.Series(f["weight"].to_numpy()).round(2).astype(
+                    str) + " (" + pd.Series(n[elig][ii].astype(np.int64)).astype(str) + " / "
+                + pd.Series(n[elig][jj].astype(np.int64)).astype(str) + " posts)"
+                ).to_numpy(dtype=object)
+
+    ca, cb = elig[i], elig[j]
+    swap = ca > cb
+    return profile_channel("rhythm", ca, cb, p_value=p, weight=sim,
+                           n_events=np.minimum(na, nb), render=render,
+                           extra={"ri": np.where(swap, j, i), "rj": np.where(swap, i, j)})
+
+
+def rhythm_edges(posts: pd.DataFrame, *, min_posts: int = 10, max_active_hours: int = 12,
+                 max_neighbours: int = 50, n_null_pairs: int = 20_000,
+                 max_p_value: float = 0.01, seed: int = 0) -> pd.DataFrame:
+    """Schema edges of ``rhythm_channel`` for a posts table (see there)."""
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(posts)
+    return channel_to_schema(rhythm_channel(
+        sd, min_posts=min_posts, max_active_hours=max_active_hours,
+        max_neighbours=max_neighbours, n_null_pairs=n_null_pairs, max_p_value=max_p_value,
+        seed=seed), sd)
 
 
 def _null_similarities(prof: np.ndarray, *, n_pairs: int, seed: int) -> np.ndarray:

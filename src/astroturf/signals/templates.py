@@ -1,26 +1,23 @@
-"""Near-duplicate templated texts: MinHash-LSH candidates verified with rapidfuzz.
+"""Templates: near-duplicate texts grouped into families; copypasta versus app boilerplate.
 
-Why: campaigns hand out a script and accounts paste it with small edits (a synonym, an emoji,
-an extra word, a different @target). Exact same-text matching misses these. Candidate text
-pairs come from ``signals.neardup`` (MinHash-LSH + rapidfuzz ratio). Text pairs are aggregated
-into *account-pair* weights; texts are never chained into connected components (organic
-phrases chain into giant blobs that way).
+Why: campaigns hand out a script and accounts paste it (copypasta); apps post their own
+boilerplate for users (check-ins, badges, game scores, follower statistics) with the user's
+slots filled in. Both make many accounts post alike. What tells them apart is stated in
+docs/interpreting.md and implemented here:
 
-Texts are compared after ``fuzzy_texts`` (lower-case, no RT prefix, URLs, @mentions,
-punctuation or emoji); texts shorter than ``min_text_chars`` after that are ignored ('thanks!',
-'so true'); reposts are ignored (copying is what a repost is).
+- A *family* is a connected group of near-duplicate texts (``kernels.minhash``) - one skeleton.
+- A family is *boilerplate* when it has more distinct variants than accounts using it: its
+  users fill slots (venues, songs, numbers, names), each posting different fills, which is how
+  software templates are used. Copied talking points have fewer variants than copiers.
+- ``template_reuse``: accounts posting the *same* text (after lower-casing and removing links,
+  mentions, punctuation and emoji) at any time, outside boilerplate families. Each family counts
+  once per pair, however many of its texts the pair shares, and the configuration-model null
+  (``stats.nulls.configuration_null``) makes popular texts and heavy users weak evidence.
+- ``app_boilerplate``: accounts using the same boilerplate family. That is evidence of a shared
+  app, not of shared content, so it belongs with the posting-client family in fusion, each app
+  family counting once.
 
-Channels (both built on the co-action kernel, keys = verified text pairs):
-
-- ``near_dup_sync`` (``window`` in seconds): accounts posting *different but near-duplicate*
-  texts within the window of each other. Identical texts are co_text's business and are left
-  out so that fused channels do not count the same fact twice. Timing null of the kernel.
-- ``template_reuse`` (``window=None``): accounts posting the same or near-duplicate texts at
-  any time. Texts used by more than ``max_template_accounts`` accounts are boilerplate
-  (share buttons, greetings) and make no pairs, though they still raise every pair's
-  expectation in the kernel's random-assignment null.
-
-``n_events`` counts distinct text pairs (or identical texts) behind an edge.
+Reposts never count (copying is what a repost is). ``templates.csv`` lists the families.
 """
 
 from __future__ import annotations
@@ -29,165 +26,221 @@ import logging
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from astroturf.signals.base import finish_edges
-from astroturf.signals.coaction import NAT, coaction_edges, time_ns
-from astroturf.signals.coactions import activity
-from astroturf.signals.neardup import near_duplicate_pairs
-from astroturf.signals.normalize import fuzzy_texts
+from astroturf.kernels.keys import key_pairs
+from astroturf.kernels.minhash import near_duplicate_pairs
+from astroturf.kernels.sweep import NAT, run_starts
+from astroturf.scandata import ScanData, Templates
+from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
+from astroturf.stats.nulls import configuration_null
+from astroturf.stats.randomise import rewire_stubs
 
-logger = logging.getLogger("astroturf.signals.templates")
+log = logging.getLogger("astroturf.signals.templates")
 
-TEMPLATE_COLUMNS = ["template_id", "canonical_text", "n_posts", "n_accounts", "accounts",
-                    "post_ids", "first_seen", "last_seen"]
-
-
-_CACHE: dict[tuple, tuple[pd.DataFrame, pd.Series]] = {}
+TEMPLATE_COLUMNS = ["template_id", "canonical_text", "kind", "n_variants", "n_posts",
+                    "n_accounts", "accounts", "post_ids", "first_seen", "last_seen"]
 
 
-def template_posts(posts: pd.DataFrame, *, min_text_chars: int = 20
-                   ) -> tuple[pd.DataFrame, pd.Series]:
-    """Posts that can carry a template, with a code into the sorted distinct fuzzy texts.
+def build_templates(sd: ScanData) -> Templates:
+    """Families of the scan's distinct fuzzy texts and which of them are boilerplate."""
+    texts = sd.fuzzy_texts
+    n = len(texts)
+    pairs = near_duplicate_pairs(texts, sd.neardup)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs["x"].to_numpy(), pairs["y"].to_numpy())),
+                       shape=(n, n))
+    _, family = connected_components(graph, directed=False) if n else (0, np.zeros(0, int))
+    family = family.astype(np.int64)
+    n_fam = int(family.max()) + 1 if n else 0
+    variants = np.bincount(family, minlength=n_fam)
+    use = sd.fuzzy >= 0
+    fam_post = family[sd.fuzzy[use]]
+    packed = np.unique(fam_post * np.int64(sd.n_accounts) + sd.acc[use])
+    accounts = np.bincount(packed // sd.n_accounts, minlength=n_fam)
+    boiler = (variants >= 2) & (variants > accounts)
+    log.debug("templates: %d texts, %d near-duplicate pairs, %d families, %d boilerplate", n,
+              len(pairs), n_fam, int(boiler.sum()))
+    return Templates(family=family, boilerplate=boiler, pairs=pairs)
 
-    Columns out: text_code, account_id, post_id, created_at (int64 ns), text (raw). Also the
-    distinct fuzzy texts (index = text_code). The last result is cached by a fingerprint of
-    the input, because a scan asks for it three times (sync, reuse, template groups).
+
+def _stubs(sd: ScanData, key: np.ndarray, mask: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (account, key) stubs of the masked posts, sorted by (key, account), with the
+    position of each stub's earliest post."""
+    pos = np.flatnonzero(mask)
+    packed = key[pos] * np.int64(sd.n_accounts) + sd.acc[pos]
+    order = np.argsort(packed, kind="stable")  # posts are in (account, time) order
+    packed, pos = packed[order], pos[order]
+    first = run_starts(packed)
+    return sd.acc[pos[first]], key[pos[first]], pos[first]
+
+
+def shared_key_channel(sd: ScanData, *, signal: str, key: np.ndarray, mask: np.ndarray,
+                       unit: np.ndarray, max_key_accounts: int,
+                       rng: np.random.Generator | None = None) -> ChannelEdges:
+    """Pairs of accounts sharing keys at any time; each *unit* (family) counts once per pair.
+
+    ``key`` per post (what must be identical), ``unit[key]`` (what counts once), ``mask`` the
+    posts that take part. With ``rng`` the stubs are rewired first (a null copy). Null:
+    ``stats.nulls.configuration_null`` over distinct stubs; keys used by more than
+    ``max_key_accounts`` accounts are hot: no pairs, and left out of the expectation too.
     """
-    cols = [c for c in ("post_id", "account_id", "created_at", "text", "kind")
-            if c in posts.columns]
-    fingerprint = (len(posts), min_text_chars, int(pd.util.hash_pandas_object(
-        posts[cols], index=False).to_numpy().sum(dtype=np.uint64)))
-    if fingerprint not in _CACHE:
-        _CACHE.clear()
-        _CACHE[fingerprint] = _template_posts(posts, min_text_chars=min_text_chars)
-    table, texts = _CACHE[fingerprint]
-    return table.copy(), texts.copy()
+    s_acc, s_key, s_pos = _stubs(sd, key, mask & (key >= 0))
+    if rng is not None:
+        s_acc = rewire_stubs(s_acc, rng)
+        order = np.lexsort((s_acc, s_key))
+        s_acc, s_key, s_pos = s_acc[order], s_key[order], s_pos[order]
+        dup = np.zeros(len(s_acc), bool)
+        dup[1:] = (s_acc[1:] == s_acc[:-1]) & (s_key[1:] == s_key[:-1])
+        s_acc, s_key, s_pos = s_acc[~dup], s_key[~dup], s_pos[~dup]
+    if len(s_acc) < 2:
+        return empty_channel(signal, "poisson")
+    k_acc = np.bincount(s_acc, minlength=sd.n_accounts)
+    m_key = np.bincount(s_key)
+    pairable = (m_key >= 2) & (m_key <= max_key_accounts)
+    pair_mass = float((m_key[pairable] * (m_key[pairable] - 1.0)).sum())
+    a, b, kk = key_pairs(s_acc, s_key, max_key_accounts=max_key_accounts)
+    if len(a) == 0:
+        return empty_channel(signal, "poisson")
+    rows = _unit_rows(a, b, kk, unit, sd.n_accounts)
+    pa_, pb, n_shared, r_edge, r_unit, r_key = rows
+    expected, p_value = configuration_null(n_shared, k_acc[pa_], k_acc[pb],
+                                           pair_mass=pair_mass, n_stubs=float(len(s_acc)))
+    out = ChannelEdges(signal=signal, null="poisson", frame=pd.DataFrame({
+        "a": pa_, "b": pb, "n_events": n_shared, "weight": n_shared.astype(float),
+        "expected": expected, "p_value": p_value, "first": NAT, "last": NAT}),
+        ki_edge=r_edge, ki_key=r_unit, ki_events=np.ones(len(r_edge), np.int64))
+    if rng is None:
+        _attach_evidence(out, sd, s_acc, s_key, s_pos, r_edge, r_key)
+    return out
 
 
-def _template_posts(posts: pd.DataFrame, *, min_text_chars: int = 20
-                   ) -> tuple[pd.DataFrame, pd.Series]:
-    sub = posts[(posts["kind"] != "repost").fillna(True).astype(bool)]
-    t = time_ns(sub["created_at"])
-    fz = fuzzy_texts(sub["text"])
-    ok = ((fz.str.len() >= min_text_chars).fillna(False).astype(bool).to_numpy()
-          & sub["account_id"].notna().to_numpy() & (t != NAT))
-    codes, uniques = pd.factorize(fz[ok], sort=True)
-    table = pd.DataFrame({"text_code": codes.astype(np.int64),
-                          "account_id": sub["account_id"].to_numpy()[ok],
-                          "post_id": sub["post_id"].to_numpy()[ok],
-                          "created_at": t[ok],
-                          "text": sub["text"].to_numpy()[ok]})
-    return table, pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+def _unit_rows(a: np.ndarray, b: np.ndarray, key: np.ndarray, unit: np.ndarray, n_acc: int):
+    """Per pair: distinct units shared; one row per (pair, unit) with a representative key."""
+    pair = a * np.int64(n_acc) + b
+    u = unit[key]
+    order = np.lexsort((key, u, pair))
+    pair, u, key = pair[order], u[order], key[order]
+    first = run_starts(pair, u)
+    pair, u, key = pair[first], u[first], key[first]
+    p_start = run_starts(pair)
+    n_shared = np.diff(np.r_[p_start, len(pair)]).astype(np.int64)
+    edge = np.repeat(np.arange(len(p_start), dtype=np.int64), n_shared)
+    pc = pair[p_start]
+    return pc // n_acc, pc % n_acc, n_shared, edge, u, key
 
 
-def _pair_actions(table: pd.DataFrame, pairs: pd.DataFrame, *, exact: bool) -> pd.DataFrame:
-    """Actions keyed by text pair: posts of x (side 0) and of y (side 1); exact keys side 2."""
-    by_text = table.sort_values("text_code", kind="stable")
-    codes = by_text["text_code"].to_numpy()
-    parts = []
-    for side, col in ((0, "x"), (1, "y")):
-        t = pairs[col].to_numpy()
-        lo, hi = np.searchsorted(codes, t, "left"), np.searchsorted(codes, t, "right")
-        cnt = hi - lo
-        owner = np.repeat(np.arange(len(t)), cnt)
-        pos = np.repeat(lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        rows = by_text.iloc[pos]
-        parts.append(pd.DataFrame({"key": owner, "side": side,
-                                   "account_id": rows["account_id"].to_numpy(),
-                                   "post_id": rows["post_id"].to_numpy(),
-                                   "created_at": rows["created_at"].to_numpy()}))
-    if exact:
-        parts.append(pd.DataFrame({"key": len(pairs) + codes, "side": 2,
-                                   "account_id": by_text["account_id"].to_numpy(),
-                                   "post_id": by_text["post_id"].to_numpy(),
-                                   "created_at": by_text["created_at"].to_numpy()}))
-    return pd.concat(parts, ignore_index=True)
+def _attach_evidence(out: ChannelEdges, sd: ScanData, s_acc: np.ndarray, s_key: np.ndarray,
+                     s_pos: np.ndarray, r_edge: np.ndarray, r_key: np.ndarray) -> None:
+    """Evidence: per shared unit, the earliest post of each account with the shared text."""
+    f = out.frame
+    packed = s_key * np.int64(sd.n_accounts) + s_acc  # sorted (stubs are sorted by key, acc)
+    a = f["a"].to_numpy()[r_edge]
+    b = f["b"].to_numpy()[r_edge]
+    pa_ = s_pos[np.searchsorted(packed, r_key * np.int64(sd.n_accounts) + a)]
+    pb = s_pos[np.searchsorted(packed, r_key * np.int64(sd.n_accounts) + b)]
+    first = np.minimum(sd.t[pa_], sd.t[pb])
+    order = np.lexsort((first, r_edge))
+    out.ev_edge, out.ev_a, out.ev_b = r_edge[order], pa_[order], pb[order]
+    lo = np.full(len(f), np.iinfo(np.int64).max)
+    hi = np.full(len(f), np.iinfo(np.int64).min)
+    np.minimum.at(lo, r_edge, first)
+    np.maximum.at(hi, r_edge, np.maximum(sd.t[pa_], sd.t[pb]))
+    f["first"], f["last"] = lo, hi
 
 
-def _cross_side(i: np.ndarray, j: np.ndarray, acts: pd.DataFrame) -> np.ndarray:
-    side = acts["side"].to_numpy()
-    return (side[i] != side[j]) | (side[i] == 2)
+def template_reuse(sd: ScanData, *, max_key_accounts: int = 1000,
+                   rng: np.random.Generator | None = None) -> ChannelEdges:
+    """Identical texts at any time, outside boilerplate families (see the module docstring)."""
+    tpl = sd.templates()
+    fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
+    mask = (fam >= 0) & ~tpl.boilerplate[np.maximum(fam, 0)]
+    return shared_key_channel(sd, signal="template_reuse", key=sd.fuzzy, mask=mask,
+                              unit=tpl.family, max_key_accounts=max_key_accounts, rng=rng)
 
 
-def near_duplicate_edges(posts: pd.DataFrame, *, window: float | None = 60.0,
-                         threshold: float = 70.0, min_text_chars: int = 20, seed: int = 0,
-                         max_evidence: int = 20, max_key_accounts: int = 1000,
-                         max_fanout: int = 50, max_template_accounts: int = 50) -> pd.DataFrame:
-    """Account pairs posting near-duplicate texts: 'near_dup_sync' or 'template_reuse'.
+def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
+                    rng: np.random.Generator | None = None) -> ChannelEdges:
+    """The same boilerplate family used by two accounts: evidence of a shared app."""
+    tpl = sd.templates()
+    fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
+    mask = (fam >= 0) & tpl.boilerplate[np.maximum(fam, 0)]
+    ident = np.arange(len(tpl.boilerplate), dtype=np.int64)
+    return shared_key_channel(sd, signal="app_boilerplate", key=fam, mask=mask, unit=ident,
+                              max_key_accounts=max_key_accounts, rng=rng)
 
-    Columns in: canonical posts (post_id, account_id, created_at, text, kind).
-    Columns out: schema.EDGE_COLUMNS; evidence 'post_a>post_b' pairs of the templated posts.
+
+def template_groups(sd: ScanData, *, min_accounts: int = 3) -> pd.DataFrame:
+    """Families used by at least ``min_accounts`` accounts, for templates.csv.
+
+    canonical_text: the earliest raw post of the family's most used text; kind: 'copypasta'
+    or 'app boilerplate'; post_ids: the first 50 by time.
     """
-    table, texts = template_posts(posts, min_text_chars=min_text_chars)
-    pairs = near_duplicate_pairs(texts, threshold=threshold, seed=seed)
-    if window is None:
-        acts = _pair_actions(table, pairs, exact=True)
-        return coaction_edges(acts, signal="template_reuse", window=None,
-                              max_key_accounts=max_template_accounts, max_fanout=0,
-                              max_evidence=max_evidence, pair_filter=_cross_side,
-                          activity=activity(posts))
-    if len(pairs) == 0:
-        return finish_edges(None)
-    acts = _pair_actions(table, pairs, exact=False)
-    return coaction_edges(acts, signal="near_dup_sync", window=window,
-                          max_key_accounts=max_key_accounts, max_fanout=max_fanout,
-                          max_evidence=max_evidence, pair_filter=_cross_side,
-                          activity=activity(posts))
-
-
-def template_groups(posts: pd.DataFrame, *, threshold: float = 70.0, min_text_chars: int = 20,
-                    seed: int = 0, min_accounts: int = 3) -> pd.DataFrame:
-    """Templates used by at least ``min_accounts`` accounts, for the report.
-
-    Each distinct text joins the most frequent text among itself and its verified
-    near-duplicates (one hop, so no chaining). Columns out: TEMPLATE_COLUMNS; canonical_text is
-    the earliest raw post of that most frequent member; post_ids are the first 50 by time.
-    """
-    table, texts = template_posts(posts, min_text_chars=min_text_chars)
-    if len(table) == 0:
+    tpl = sd.templates()
+    use = np.flatnonzero(sd.fuzzy >= 0)
+    if len(use) == 0:
         return _empty_templates()
-    pairs = near_duplicate_pairs(texts, threshold=threshold, seed=seed)
-    n_posts = np.bincount(table["text_code"], minlength=len(texts))
-    own = np.arange(len(texts))
-    x = np.r_[own, pairs["x"].to_numpy(), pairs["y"].to_numpy()]
-    y = np.r_[own, pairs["y"].to_numpy(), pairs["x"].to_numpy()]
-    order = np.lexsort((y, -n_posts[y], x))
-    x, y = x[order], y[order]
-    first = np.r_[True, x[1:] != x[:-1]]
-    leader = np.empty(len(texts), dtype=np.int64)
-    leader[x[first]] = y[first]
-    t = table.assign(leader=leader[table["text_code"].to_numpy()])
-    t = t.sort_values(["leader", "created_at", "post_id"], kind="stable")
-    g = t.groupby("leader", sort=True)
-    out = pd.DataFrame({
-        "n_posts": g.size(),
-        "n_accounts": g["account_id"].nunique(),
-        "first_seen": g["created_at"].min(),
-        "last_seen": g["created_at"].max(),
-    })
-    out = out[out["n_accounts"] >= min_accounts]
-    if len(out) == 0:
+    fam = tpl.family[sd.fuzzy[use]]
+    n_fam = len(tpl.boilerplate)
+    acc_fam = np.unique(fam * np.int64(sd.n_accounts) + sd.acc[use])
+    n_acc = np.bincount(acc_fam // sd.n_accounts, minlength=n_fam)
+    big = np.flatnonzero(n_acc >= min_accounts)
+    if len(big) == 0:
         return _empty_templates()
-    t = t[t["leader"].isin(out.index)]
-    lead_rows = t[t["text_code"] == t["leader"]].groupby("leader", sort=True).head(1)
-    out["canonical_text"] = lead_rows.set_index("leader")["text"].reindex(out.index)
-    accs = t[["leader", "account_id"]].drop_duplicates().sort_values(["leader", "account_id"])
-    out["accounts"] = accs.groupby("leader", sort=True)["account_id"].agg(" ".join)
-    out["post_ids"] = t.groupby("leader", sort=True).head(50).groupby(
-        "leader", sort=True)["post_id"].agg(" ".join)
+    sel = np.isin(fam, big)
+    use, fam = use[sel], fam[sel]
+    t = pd.DataFrame({"fam": fam, "text": sd.fuzzy[use], "pos": use, "t": sd.t[use],
+                      "acc": sd.acc[use]})
+    t = t.sort_values(["fam", "t", "pos"], kind="stable")
+    g = t.groupby("fam", sort=True)
+    top_text = t.groupby(["fam", "text"], sort=True).size().reset_index(name="n").sort_values(
+        ["fam", "n", "text"], ascending=[True, False, True], kind="stable").drop_duplicates("fam")
+    lead = t.merge(top_text[["fam", "text"]], on=["fam", "text"]).drop_duplicates("fam")
+    raw = sd.posts["text"].to_numpy(dtype=object)[sd.row[lead["pos"].to_numpy()]]
+    out = pd.DataFrame({"n_posts": g.size(), "n_accounts": n_acc[g.size().index],
+                        "n_variants": g["text"].nunique(),
+                        "first_seen": g["t"].min(), "last_seen": g["t"].max()})
+    out["canonical_text"] = pd.Series(raw, index=lead["fam"].to_numpy())
+    out["kind"] = np.where(tpl.boilerplate[out.index], "app boilerplate", "copypasta")
+    accs = t[["fam", "acc"]].drop_duplicates().sort_values(["fam", "acc"], kind="stable")
+    out["accounts"] = pd.Series(sd.ids[accs["acc"].to_numpy()], index=accs["fam"].to_numpy()
+                                ).groupby(level=0).agg(" ".join)
+    firsts = t.groupby("fam", sort=True).head(50)
+    out["post_ids"] = pd.Series(sd.post_id[firsts["pos"].to_numpy()],
+                                index=firsts["fam"].to_numpy()).groupby(level=0).agg(" ".join)
     out = out.sort_values(["n_accounts", "n_posts", "first_seen", "canonical_text"],
                           ascending=[False, False, True, True], kind="stable")
     out["template_id"] = np.arange(1, len(out) + 1, dtype=np.int64)
     for col in ("first_seen", "last_seen"):
         out[col] = pd.to_datetime(out[col].to_numpy(dtype=np.int64), utc=True)
     return out[TEMPLATE_COLUMNS].reset_index(drop=True).astype(
-        {"canonical_text": "str", "accounts": "str", "post_ids": "str"})
+        {"canonical_text": "str", "kind": "str", "accounts": "str", "post_ids": "str"})
 
 
 def _empty_templates() -> pd.DataFrame:
     return pd.DataFrame({
         "template_id": pd.Series([], dtype="int64"), "canonical_text": pd.Series([], dtype="str"),
+        "kind": pd.Series([], dtype="str"), "n_variants": pd.Series([], dtype="int64"),
         "n_posts": pd.Series([], dtype="int64"), "n_accounts": pd.Series([], dtype="int64"),
         "accounts": pd.Series([], dtype="str"), "post_ids": pd.Series([], dtype="str"),
         "first_seen": pd.Series([], dtype="datetime64[ns, UTC]"),
         "last_seen": pd.Series([], dtype="datetime64[ns, UTC]")})
+
+
+def template_reuse_edges(posts: pd.DataFrame, *, min_text_chars: int = 20,
+                         max_key_accounts: int = 1000) -> pd.DataFrame:
+    """Schema edges of 'template_reuse' for a canonical posts table."""
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(posts, min_text_chars=min_text_chars)
+    return channel_to_schema(template_reuse(sd, max_key_accounts=max_key_accounts), sd)
+
+
+def app_boilerplate_edges(posts: pd.DataFrame, *, min_text_chars: int = 20,
+                          max_key_accounts: int = 1000) -> pd.DataFrame:
+    """Schema edges of 'app_boilerplate' for a canonical posts table."""
+    from astroturf.signals.coactions import scan_data
+
+    sd = scan_data(posts, min_text_chars=min_text_chars)
+    return channel_to_schema(app_boilerplate(sd, max_key_accounts=max_key_accounts), sd)

@@ -1,4 +1,8 @@
-"""Null models of the co-action channels: what co-acting this much would look like by chance.
+"""Analytic null models of the channels: what co-acting this much would look like by chance.
+
+These p-values rank pairs and feed the cluster tests; the empirical null (``stats.randomise``
+and ``stats.calibration``) then measures, on randomised copies of the data itself, how far
+they can be trusted, so an anti-conservative model here cannot turn into false accusations.
 
 Null models (``expected``, ``p_value``), vectorised over edges:
 
@@ -12,11 +16,8 @@ Null models (``expected``, ``p_value``), vectorised over edges:
   active only then (q = 1), so it gets p = 1; a group that hits many keys in the same minute
   while also active at other times gets a tiny p. Sharing the keys at all is the business
   of the un-windowed channel (template reuse), not of the synchrony test.
-- ``window=None`` (co-use at any time): random assignment of accounts to actions. With d_a =
-  actions of a in the channel, N = sum of d and C = total co-action events in the channel
-  (estimated for hot keys that are paired, absent for skipped ones), E_ab = d_a * d_b * 2C /
-  N**2 and n_events ~ Poisson(E_ab). Popular keys add to C, so everybody's expectation rises
-  with boilerplate.
+- Keys shared at any time (``configuration_null``): the account x key graph rewired at random
+  with every account's and every key's degree kept.
 """
 
 from __future__ import annotations
@@ -25,30 +26,6 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.stats import binom, poisson
-
-
-def poisson_null(n_events: np.ndarray, d_a: np.ndarray, d_b: np.ndarray, *, n_total: float,
-                 pairs_total: float, strength_a: np.ndarray | None = None,
-                 strength_b: np.ndarray | None = None, strength_total: float = 0.0
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Expected n_events and Poisson p-value per pair under random assignment of accounts.
-
-    ``d_a``/``d_b``: actions of each account; ``n_total``: sum of all d;
-    ``pairs_total``: C = number of co-action events in the channel.
-    E_ab = d_a * d_b * 2C / n_total**2; p = P(Poisson(E_ab) >= n_events).
-    With strengths (each account's n_events summed over all its pairs in the channel, and
-    their total S), E_ab is at least the configuration-model expectation s_a * s_b / (2S):
-    the larger, i.e. more conservative, of the two nulls is used.
-    """
-    if len(n_events) == 0 or n_total <= 0:
-        return np.zeros(len(n_events)), np.ones(len(n_events))
-    expected = d_a.astype(float) * d_b * (2.0 * pairs_total) / (float(n_total) ** 2)
-    if strength_a is not None and strength_b is not None and strength_total > 0:
-        # keys are not independent (one app posts many look-alike texts for all its users):
-        # accounts that share with many others are expected to share with this one too
-        expected = np.maximum(expected, strength_a * strength_b / (2.0 * strength_total))
-    p_value = poisson.sf(n_events - 1, expected)
-    return expected, np.clip(p_value, 0.0, 1.0)
 
 
 def _csr_expand(counts: np.ndarray, starts: np.ndarray, nodes: np.ndarray
@@ -61,23 +38,32 @@ def _csr_expand(counts: np.ndarray, starts: np.ndarray, nodes: np.ndarray
 
 
 def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.ndarray,
-                account: np.ndarray, act_account: np.ndarray, act_time: np.ndarray,
-                window_ns: int) -> tuple[np.ndarray, np.ndarray]:
-    """Expected n_events and binomial p-value given shared keys and each account's activity.
+                account: np.ndarray, time: np.ndarray, window_ns: int,
+                bandwidth_ns: int = 3_600 * 10**9
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected n_events and binomial p-value of co-actions under the hour-scale null.
 
-    q_ab = share of (a-time, b-time) pairs of their activity (``act_account``/``act_time``:
-    all their posts) within the window, i.e. the chance that two of their actions fall in the
-    window if each account's timestamps were shuffled among its own posts. Each key both used
-    gives min(n_a, n_b) chances (``key``/``account`` of the channel's actions), each a hit with
-    probability 1 - (1 - q_ab) ** max(n_a, n_b). S_ab = all chances, expected = sum of hit
-    probabilities, n_events ~ Binomial(S_ab, expected / S_ab).
+    The null (the same as the calibration's, ``stats.randomise.retime``): every post moves to a
+    uniform random time inside its own hour. Two posts d apart then land within the window W
+    with probability (1 - d/H)+ (2W/H - (W/H)^2): posting the same key in the same hour is
+    organic (news cycles, live events), only minute-scale synchrony beyond it is evidence.
+    For each key both accounts used (``key``/``account``/``time``: the channel's actions),
+    d is the gap between their activity on that key (0 when it overlaps); the key gives
+    min(n_a, n_b) chances, each a hit with probability 1 - (1 - q_k) ** max(n_a, n_b).
+    S_ab = all chances, expected = sum of hit probabilities, n_events ~ Binomial(S_ab,
+    expected / S_ab). Returns (expected, p, S_ab).
     """
-    n_acc = int(max(account.max(), act_account.max())) + 1
+    n_acc = int(account.max()) + 1
     n_keys = np.int64(key.max()) + 1
-    codes = np.sort(account * n_keys + key)
+    codes = account * n_keys + key
+    order = np.lexsort((time, codes))
+    codes, t = codes[order], time[order]
     first = np.r_[True, codes[1:] != codes[:-1]]
-    ak = codes[first]
-    ak_n = np.diff(np.r_[np.flatnonzero(first), len(codes)])
+    starts = np.flatnonzero(first)
+    ak = codes[starts]
+    ak_n = np.diff(np.r_[starts, len(codes)])
+    t_first = t[starts]
+    t_last = t[np.r_[starts[1:], len(codes)] - 1]
     k_cnt = np.bincount(ak // n_keys, minlength=n_acc)
     small = np.where(k_cnt[a] <= k_cnt[b], a, b)
     other = np.where(k_cnt[a] <= k_cnt[b], b, a)
@@ -86,17 +72,36 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
     probe = other[e] * n_keys + ak[pos] % n_keys
     at = np.minimum(np.searchsorted(ak, probe), len(ak) - 1)
     hit = ak[at] == probe
-    e, n_small, n_other = e[hit], ak_n[pos][hit], ak_n[at][hit]
-    q = _window_share(a, b, act_account, act_time, n_acc=n_acc, window_ns=window_ns)
-    # per shared key: min(n_a, n_b) chances, each a hit if any of the other side's
-    # max(n_a, n_b) actions lands within the window
+    e, pos, at = e[hit], pos[hit], at[hit]
+    n_small, n_other = ak_n[pos], ak_n[at]
+    gap = np.maximum(np.maximum(t_first[at] - t_last[pos], t_first[pos] - t_last[at]), 0)
+    w, h = float(window_ns), float(bandwidth_ns)
+    q = np.clip(1.0 - gap / h, 0.0, 1.0) * min(2 * w / h - (w / h) ** 2, 1.0)
     trials = np.minimum(n_small, n_other).astype(float)
-    hit_p = -np.expm1(np.maximum(n_small, n_other) * np.log1p(-np.minimum(q[e], 1 - 1e-12)))
+    hit_p = -np.expm1(np.maximum(n_small, n_other) * np.log1p(-np.minimum(q, 1 - 1e-12)))
     shared = np.bincount(e, weights=trials, minlength=len(a))
     expected = np.bincount(e, weights=trials * hit_p, minlength=len(a))
     shared = np.maximum(shared, n_events)
     p_mean = np.clip(expected / np.maximum(shared, 1), 0.0, 1.0)
     p_value = binom.sf(n_events - 1, shared.astype(np.int64), p_mean)
+    return expected, np.clip(p_value, 0.0, 1.0), shared
+
+
+def configuration_null(n_shared: np.ndarray, k_a: np.ndarray, k_b: np.ndarray, *,
+                       pair_mass: float, n_stubs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Expected shared keys and Poisson p under random rewiring of the account x key graph.
+
+    Each account keeps its number of distinct keys k, each key its number of accounts m; with
+    L = sum k stubs, P(a and b both use key j) ~ k_a m_j / L * k_b (m_j - 1) / L, so
+    E_ab = k_a k_b sum_j m_j (m_j - 1) / L**2 (``pair_mass`` = that sum over the keys that can
+    make pairs). A key shared by hundreds raises every pair's expectation (boilerplate is weak),
+    accounts that use many keys are expected to share some by chance (heavy users are not
+    suspicious), and each key counts once (``n_shared`` counts distinct keys or families).
+    """
+    if len(n_shared) == 0 or n_stubs <= 0:
+        return np.zeros(len(n_shared)), np.ones(len(n_shared))
+    expected = k_a.astype(float) * k_b * (pair_mass / float(n_stubs) ** 2)
+    p_value = poisson.sf(np.asarray(n_shared) - 1, expected)
     return expected, np.clip(p_value, 0.0, 1.0)
 
 
@@ -146,14 +151,3 @@ def probe_within(probes: PairProbes, window_ns: int) -> tuple[np.ndarray, np.nda
     w = window_ns / 1e9
     return (np.searchsorted(probes.line, probes.base - w, side="left"),
             np.searchsorted(probes.line, probes.base + w, side="right"))
-
-
-def _window_share(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndarray, *,
-                  n_acc: int, window_ns: int) -> np.ndarray:
-    """Per pair: share of (a-time, b-time) pairs within the window (searchsorted, no loops)."""
-    probes = pair_probes(a, b, account, time, n_acc=n_acc, pad_ns=window_ns)
-    lo, hi = probe_within(probes, window_ns)
-    cnt = probes.cnt
-    q = (np.bincount(probes.e, weights=hi - lo, minlength=len(a))
-         / np.maximum(cnt[a] * cnt[b], 1))
-    return np.clip(q, 0.0, 1.0)

@@ -1,0 +1,306 @@
+"""Near-duplicate texts: character-shingle MinHash, banded LSH, verification.
+
+The relation (stated in docs/interpreting.md): two texts are near-duplicates when their edit
+similarity (rapidfuzz ``fuzz.ratio``) is at least ``threshold`` (70) AND they share a real part of
+their *informative* 5-character fragments (fragments found in at most ``max_df`` = 1 % of the
+texts; MinHash estimate of their Jaccard at least ``min_jaccard``). The second clause is what
+keeps apart texts that only look alike because they are made of the same frequent words (on
+Zipf-distributed word salad, half of all random pairs of short texts pass the ratio alone).
+
+Speed (issue "fast on any data"): shingle hashes are polynomial prefix hashes over one
+code-point buffer, per chunk of texts (bounded memory); MinHash is ``n_hashes`` vectorised
+passes; LSH uses bands of ``rows`` hashes. A bucket shared by more than ``max_bucket`` texts is a
+popular phrase, not a template: its members are linked only to the bucket's first ``hot_links``
+texts (star, not clique), so cost stays linear and the group still holds together.
+Deterministic: seeded hash family, stable sorts, pairs returned sorted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
+
+from astroturf.kernels.keys import pairs_within_groups
+from astroturf.kernels.sweep import run_starts, unique_sorted
+
+log = logging.getLogger("astroturf.kernels.minhash")
+
+_MAX = np.iinfo(np.uint64).max
+_MAX32 = np.iinfo(np.uint32).max
+_SLOTS = 1 << 22
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a fast, well-spread uint64 -> uint64 hash."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _utf8(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets int64, bytes uint8) of the UTF-8 encoding of ``texts`` (one arrow buffer)."""
+    arr = pa.array(texts, type=pa.large_string())
+    off = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return off - off[0], buf[off[0]:off[-1]]
+
+
+def gram_hashes(texts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hash of every k-byte window of each text's UTF-8 (k <= 8), and per-text counts.
+
+    A window is packed exactly into a uint64 (no rolling hash, no Python loop) and then mixed;
+    windows crossing a text boundary are dropped. Texts shorter than k give no shingle.
+    Returns (hashes in text order, number of shingles per text).
+    """
+    off, buf = _utf8(texts)
+    lens = np.diff(off)
+    n_sh = np.maximum(lens - k + 1, 0)
+    m = len(buf) - k + 1
+    if m <= 0:
+        return np.zeros(0, np.uint64), n_sh
+    b = buf.astype(np.uint64)
+    key = b[:m].copy()
+    for s in range(1, k):
+        key |= b[s:s + m] << np.uint64(8 * s)
+    valid = np.ones(m, dtype=bool)
+    for s in range(1, k):  # the last k-1 windows of every text cross into the next one
+        idx = off[1:] - s
+        valid[idx[(idx >= 0) & (idx < m)]] = False
+    return mix64(key[valid]), n_sh
+
+
+def common_slots(texts: np.ndarray, *, k: int, max_df: float, min_count: int = 1000,
+                 sample: int = 50_000) -> np.ndarray:
+    """Boolean table over 2**22 hash slots: shingles that carry no information here.
+
+    A shingle is uninformative when it is in more than ``max_df`` of the texts *and* in more
+    than ``min_count`` texts (so small exports keep their campaign's own words). Counted on an
+    evenly spaced sample (frequent shingles are well estimated from it).
+    """
+    step = max(1, len(texts) // sample)
+    part = texts[::step]
+    h, n_sh = gram_hashes(part, k)
+    own = np.repeat(np.arange(len(part), dtype=np.uint64), n_sh)
+    once = unique_sorted(own << np.uint64(40) | (h >> np.uint64(42)))
+    df = np.bincount((once & np.uint64(_SLOTS - 1)).astype(np.int64), minlength=_SLOTS)
+    return df > max(min_count / step, max_df * len(part), 2.0)
+
+
+def minhash(texts: np.ndarray, *, n_hashes: int = 40, k: int = 5, max_df: float = 0.01,
+            seed: int = 0, chunk: int = 20_000, common: np.ndarray | None = None
+            ) -> np.ndarray:
+    """MinHash signatures (len(texts) x n_hashes, uint32) of informative k-byte shingles.
+
+    32-bit universal hashes of the shingle hash (twice the SIMD width of 64-bit ones); texts
+    without an informative shingle get all-max rows and never become candidates.
+    """
+    rng = np.random.default_rng(seed)
+    a = (rng.integers(0, 2**31, n_hashes, dtype=np.uint32) << np.uint32(1)) | np.uint32(1)
+    b = rng.integers(0, 2**32, n_hashes, dtype=np.uint32)
+    sig = np.full((len(texts), n_hashes), _MAX32, dtype=np.uint32)
+    if len(texts) == 0:
+        return sig
+    if common is None:
+        common = common_slots(texts, k=k, max_df=max_df)
+    with np.errstate(over="ignore"):
+        for lo in range(0, len(texts), chunk):
+            h, n_sh = gram_hashes(texts[lo:lo + chunk], k)
+            keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
+            n_keep = np.add.reduceat(keep, np.cumsum(n_sh) - n_sh) if len(h) else n_sh * 0
+            n_keep = np.where(n_sh > 0, n_keep, 0)
+            h32 = (h[keep] >> np.uint64(32)).astype(np.uint32)
+            has = np.flatnonzero(n_keep > 0)
+            if len(has) == 0:
+                continue
+            starts = (np.cumsum(n_keep) - n_keep)[has]
+            block = np.empty((len(has), n_hashes), dtype=np.uint32)
+            for j in range(n_hashes):
+                block[:, j] = np.minimum.reduceat(h32 * a[j] + b[j], starts)
+            sig[lo + has] = block
+    return sig
+
+
+def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
+                   hot_links: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Unique candidate pairs (x < y, sorted) of signature rows sharing any band of ``rows``.
+
+    Buckets of more than ``max_bucket`` rows are hot: each member is linked only to the
+    bucket's first ``hot_links`` members (a star keeps the group connected at linear cost).
+    All-max rows never pair.
+    """
+    n, k = sig.shape
+    packed = []
+    live = np.flatnonzero(sig[:, 0] != _MAX32) if k else np.zeros(0, np.int64)
+    with np.errstate(over="ignore"):
+        for band in range(k // rows):
+            key = np.full(len(live), np.uint64(band), dtype=np.uint64)
+            for r in range(rows):
+                key = mix64(key ^ sig[live, band * rows + r].astype(np.uint64))
+            o = np.argsort(key, kind="stable")
+            order, ks = live[o], key[o]
+            starts = run_starts(ks)
+            sizes = np.diff(np.r_[starts, len(ks)])
+            small = np.repeat((sizes > 1) & (sizes <= max_bucket), sizes)
+            i, j = pairs_within_groups(ks[small])
+            members = order[small]
+            packed.append(members[i] * np.int64(n) + members[j])
+            big = np.flatnonzero(sizes > max_bucket)
+            if len(big):
+                x, y = _star_links(order, starts[big], sizes[big], hot_links)
+                packed.append(np.minimum(x, y) * np.int64(n) + np.maximum(x, y))
+    if not packed:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    u = unique_sorted(np.concatenate(packed))
+    x, y = u // n, u % n
+    swap = x > y
+    return np.where(swap, y, x), np.where(swap, x, y)
+
+
+def _star_links(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hubs: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Each member of each hot bucket paired with the bucket's first ``hubs`` members."""
+    rep = np.repeat(np.arange(len(starts)), sizes)
+    pos = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    member = order[np.repeat(starts, sizes) + pos]
+    xs, ys = [], []
+    for h in range(hubs):
+        hub = order[starts + h]
+        ok = pos > h
+        xs.append(member[ok])
+        ys.append(hub[rep[ok]])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+@dataclass(frozen=True)
+class NearDupParams:
+    """The near-duplicate relation and its search (see the module docstring)."""
+
+    threshold: float = 70.0  # fuzz.ratio, 0-100
+    min_jaccard: float = 0.3  # exact Jaccard of informative shingles
+    prefilter: float = 0.2  # MinHash estimate a candidate needs before it is verified
+    n_hashes: int = 40
+    rows: int = 2
+    k: int = 5
+    max_df: float = 0.01
+    max_bucket: int = 10
+    max_neighbours: int = 50
+    seed: int = 0
+
+
+def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: int,
+                        common: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of the informative k-byte shingle sets of texts x[i] and y[i]."""
+    if len(x) == 0:
+        return np.zeros(0)
+    used, inv = np.unique(np.r_[x, y], return_inverse=True)
+    h, n_sh = gram_hashes(texts[used], k)
+    own = np.repeat(np.arange(len(used), dtype=np.int64), n_sh)
+    keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
+    h, own = h[keep], own[keep]
+    # distinct shingles per text, as one sorted (text, hash) array
+    order = np.lexsort((h, own))
+    h, own = h[order], own[order]
+    first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
+    h, own = h[first], own[first]
+    size = np.bincount(own, minlength=len(used))
+    start = np.cumsum(size) - size
+    xi, yi = inv[: len(x)], inv[len(x):]
+    pair = np.arange(len(x), dtype=np.int64)
+    rows, hashes = [], []
+    for side in (xi, yi):
+        cnt = size[side]
+        p = np.repeat(pair, cnt)
+        offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        pos = np.repeat(start[side], cnt) + offs
+        rows.append(p)
+        hashes.append(h[pos])
+    p, hh = np.concatenate(rows), np.concatenate(hashes)
+    order = np.lexsort((hh, p))
+    p, hh = p[order], hh[order]
+    dup = (p[1:] == p[:-1]) & (hh[1:] == hh[:-1])
+    inter = np.bincount(p[1:][dup], minlength=len(x))
+    union = size[xi] + size[yi] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+
+
+def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParams()
+                         ) -> pd.DataFrame:
+    """Verified near-duplicate pairs among distinct ``texts`` (positions x < y).
+
+    Columns out: x, y (int64 positions), score (ratio 0-100), jaccard (exact, informative
+    shingles). Each text keeps at most ``max_neighbours`` best-scoring partners.
+    """
+    empty = pd.DataFrame({"x": np.zeros(0, np.int64), "y": np.zeros(0, np.int64),
+                          "score": np.zeros(0), "jaccard": np.zeros(0)})
+    if len(texts) < 2:
+        return empty
+    common = common_slots(texts, k=params.k, max_df=params.max_df)
+    sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
+                  common=common)
+    x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket)
+    est = np.empty(len(x))
+    for lo in range(0, len(x), 250_000):  # bounded memory
+        sl = slice(lo, lo + 250_000)
+        est[sl] = (sig[x[sl]] == sig[y[sl]]).mean(axis=1)
+    ok = est >= params.prefilter
+    x, y = x[ok], y[ok]
+    score = (np.asarray(cpdist(texts[x], texts[y], scorer=fuzz.ratio, workers=-1), float)
+             if len(x) else np.zeros(0))
+    ok = score >= params.threshold
+    x, y, score = x[ok], y[ok], score[ok]
+    jac = informative_jaccard(texts, x, y, k=params.k, common=common)
+    ok = jac >= params.min_jaccard
+    x, y, score, jac = _cap_neighbours(x[ok], y[ok], score[ok], jac[ok], params.max_neighbours)
+    log.debug("near-duplicates: %d texts, %d candidates, %d verified", len(texts), len(ok),
+              len(x))
+    return pd.DataFrame({"x": x, "y": y, "score": score, "jaccard": jac})
+
+
+def _cap_neighbours(x: np.ndarray, y: np.ndarray, score: np.ndarray, jac: np.ndarray,
+                    cap: int) -> tuple[np.ndarray, ...]:
+    """Keep a pair when it is among the ``cap`` best partners of either end."""
+    if len(x) == 0:
+        return x, y, score, jac
+    ends = np.r_[x, y]
+    other = np.r_[y, x]
+    sc = np.r_[score, score]
+    order = np.lexsort((other, -sc, ends))
+    e = ends[order]
+    starts = run_starts(e)
+    rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
+    good = np.zeros(len(e), dtype=bool)
+    good[order] = rank < cap
+    keep = good[: len(x)] | good[len(x):]
+    o = np.lexsort((y[keep], x[keep]))
+    return x[keep][o], y[keep][o], score[keep][o], jac[keep][o]
+
+
+def profile_signatures(texts: pd.Series, *, n_hashes: int = 60, k: int = 4,
+                       seed: int = 0) -> np.ndarray:
+    """MinHash signatures of short profile texts (bios): every shingle counts (bios are few).
+
+    uint32, like the text signatures; empty or very short texts get all-max rows.
+    """
+    vals = texts.fillna("").astype(str).to_numpy(dtype=object)
+    rng = np.random.default_rng(seed + 7919)
+    a = (rng.integers(0, 2**31, n_hashes, dtype=np.uint32) << np.uint32(1)) | np.uint32(1)
+    b = rng.integers(0, 2**32, n_hashes, dtype=np.uint32)
+    sig = np.full((len(vals), n_hashes), _MAX32, dtype=np.uint32)
+    h, n_sh = gram_hashes(vals, k)
+    has = np.flatnonzero(n_sh > 0)
+    if len(h) == 0:
+        return sig
+    h32 = (h >> np.uint64(32)).astype(np.uint32)
+    starts = (np.cumsum(n_sh) - n_sh)[has]
+    with np.errstate(over="ignore"):
+        for j in range(n_hashes):
+            sig[has, j] = np.minimum.reduceat(h32 * a[j] + b[j], starts)
+    return sig

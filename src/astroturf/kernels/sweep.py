@@ -1,0 +1,203 @@
+"""The co-action kernel: sort by (key, time), sweep a window, aggregate per account pair.
+
+Why: every "did these accounts do the same thing at the same time" channel (same text, repost
+target, URL, reply target, hashtag set, template) is one computation with a different key. The
+sort-and-sweep with packed int64 aggregation is the fastest measured on this machine kind
+(../shared/MEASUREMENTS.md); the null copies run it again on re-timed posts, so it must stay lean.
+
+Definitions:
+- An *action* is one (key, account, time) row; two actions of different accounts on the same key
+  co-act when ``|dt| <= window`` (inclusive on both sides, like the peer tools).
+- For an account pair and a key, the co-action *events* are ``min(#a-actions with a partner,
+  #b-actions with a partner)``, so an account repeating itself inside the window counts once.
+- Hot keys (too many accounts) pair each action only with its ``max_fanout`` next actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+NAT = np.iinfo(np.int64).min
+
+
+def time_ns(times: pd.Series | np.ndarray) -> np.ndarray:
+    """int64 nanoseconds since the epoch (NaT -> NAT) of datetimes or int64-ns values."""
+    if isinstance(times, np.ndarray) and times.dtype == np.int64:
+        return times
+    if pd.api.types.is_integer_dtype(getattr(times, "dtype", None)):
+        return np.asarray(times, dtype=np.int64)
+    t = pd.to_datetime(pd.Series(times), utc=True)
+    return np.asarray(t.dt.as_unit("ns").array.asi8, dtype=np.int64)
+
+
+def stable_codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Integer codes that do not depend on row order: rank of a 64-bit hash of each value.
+
+    Two distinct values share a code only on a 64-bit hash collision (~1e-8 for 1M keys).
+    """
+    arr = np.asarray(values)
+    if not np.issubdtype(arr.dtype, np.number):
+        arr = np.asarray(values, dtype=object)
+    return dense_rank(pd.util.hash_array(arr).view(np.int64))
+
+
+def dense_rank(x: np.ndarray) -> np.ndarray:
+    """0..k-1 codes of the distinct values of ``x`` in sorted order (one sort, no hashing)."""
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(x, kind="stable")
+    s = x[order]
+    new = np.r_[True, s[1:] != s[:-1]]
+    out = np.empty(len(x), dtype=np.int64)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
+def unique_sorted(x: np.ndarray) -> np.ndarray:
+    """np.unique for int64 via one np.sort (faster than the hash-based np.unique here)."""
+    if len(x) == 0:
+        return x
+    u = np.sort(x)
+    return u[np.r_[True, u[1:] != u[:-1]]]
+
+
+def run_starts(*cols: np.ndarray) -> np.ndarray:
+    """Start positions of runs of equal values across ``cols`` (same lengths)."""
+    n = len(cols[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for c in cols:
+        change[1:] |= c[1:] != c[:-1]
+    return np.flatnonzero(change)
+
+
+def run_ids(starts: np.ndarray, n: int) -> np.ndarray:
+    """Run number of every position, from the run starts."""
+    return np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, n]))
+
+
+def sweep_pairs(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, window_ns: int,
+                hot: np.ndarray | None = None, max_fanout: int = 50
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j), i < j, of actions on the same key within the window, other accounts.
+
+    Inputs sorted by (key, time). ``hot`` marks actions of hot keys: they pair only with their
+    ``max_fanout`` next actions. Work is proportional to the pairs found.
+    """
+    n = len(key)
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    idx = np.arange(max(n - 1, 0), dtype=np.int64)
+    d = 1
+    while idx.size:
+        j = idx + d
+        ok = (key[j] == key[idx]) & (time[j] - time[idx] <= window_ns)
+        if hot is not None and d > max_fanout:
+            ok &= ~hot[idx]
+        idx = idx[ok]
+        j = j[ok]
+        other = account[idx] != account[j]
+        out_i.append(idx[other])
+        out_j.append(j[other])
+        d += 1
+        idx = idx[idx + d < n]
+    if not out_i:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+@dataclass
+class PairAggregate:
+    """Co-action pairs aggregated per account pair and per (pair, key) group.
+
+    Pair level (sorted by a, b): a, b account codes (a < b), n_events, weight, first, last (ns).
+    Group level, one row per (pair, key), sorted by pair: g_pair (pair row), g_key, g_events,
+    g_a, g_b (positions of the first co-action of the group; by account a and b), g_first.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    n_events: np.ndarray
+    weight: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    g_pair: np.ndarray
+    g_key: np.ndarray
+    g_events: np.ndarray
+    g_a: np.ndarray
+    g_b: np.ndarray
+    g_first: np.ndarray
+
+
+def compact(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(dense ranks of ``codes``, the sorted distinct values): one sort + one searchsorted."""
+    u = unique_sorted(codes)
+    return np.searchsorted(u, codes).astype(np.int64), u
+
+
+def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.ndarray,
+                    account: np.ndarray, discount: np.ndarray, n_acc: int) -> PairAggregate:
+    """Aggregate co-action positions (i, j) into pairs and (pair, key) groups (see class)."""
+    swap = account[i] > account[j]
+    pos_a = np.where(swap, j, i)
+    pos_b = np.where(swap, i, j)
+    pair, upair = compact(account[pos_a] * np.int64(n_acc) + account[pos_b])
+    n_act = np.int64(len(key))
+    order = np.argsort(pair * n_act + pos_a)  # positions are in (key, time) order
+    pair, pos_a, pos_b = pair[order], pos_a[order], pos_b[order]
+    gk = key[pos_a]
+    g_start = run_starts(pair, gk)
+    n_g = len(g_start)
+    g_id = run_ids(g_start, len(pair))
+    new_a = np.ones(len(pos_a), dtype=bool)
+    new_a[1:] = (pos_a[1:] != pos_a[:-1]) | (g_id[1:] != g_id[:-1])
+    cnt_a = np.bincount(g_id, weights=new_a, minlength=n_g)
+    ub = unique_sorted(g_id * n_act + pos_b)
+    cnt_b = np.bincount(ub // n_act, minlength=n_g).astype(float)
+    t_lo = np.minimum(time[pos_a], time[pos_b])
+    t_hi = np.maximum(time[pos_a], time[pos_b])
+    g_first = np.minimum.reduceat(t_lo, g_start)
+    g_last = np.maximum.reduceat(t_hi, g_start)
+    g_events = np.minimum(cnt_a, cnt_b).astype(np.int64)
+    g_key = gk[g_start]
+    g_weight = g_events * discount[g_key]
+    g_pair = pair[g_start]
+    p_start = run_starts(g_pair)
+    codes = upair[g_pair[p_start]]
+    return PairAggregate(
+        a=codes // n_acc, b=codes % n_acc,
+        n_events=np.add.reduceat(g_events, p_start).astype(np.int64),
+        weight=np.add.reduceat(g_weight, p_start),
+        first=np.minimum.reduceat(g_first, p_start),
+        last=np.maximum.reduceat(g_last, p_start),
+        g_pair=run_ids(p_start, n_g), g_key=g_key, g_events=g_events,
+        g_a=pos_a[g_start], g_b=pos_b[g_start], g_first=g_first)
+
+
+def key_account_counts(key: np.ndarray, account: np.ndarray, n_acc: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct accounts per key code and actions per account code."""
+    n_keys = int(key.max()) + 1 if len(key) else 0
+    uniq = unique_sorted(key * np.int64(n_acc) + account)
+    return (np.bincount(uniq // n_acc, minlength=n_keys),
+            np.bincount(account, minlength=n_acc))
+
+
+def hot_key_pairs(time: np.ndarray, starts: np.ndarray, ends: np.ndarray, *,
+                  window_ns: int) -> float:
+    """Estimated within-window action pairs summed over hot keys (start/end positions).
+
+    Loops over hot keys only (at most n_actions / max_key_accounts of them).
+    """
+    total = 0.0
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        t = time[s:e]
+        upto = np.searchsorted(t, t + window_ns, side="right")
+        n = e - s
+        total += min(float((upto - np.arange(1, n + 1)).sum()), n * (n - 1) / 2)
+    return total

@@ -1,0 +1,296 @@
+"""The once-per-scan integer encoding of a Dataset, shared by every signal and every null copy.
+
+Why: a scan asks the same questions of the posts many times (which text, which key, which
+account, when), and the calibration asks them again on K randomised copies. Text is normalised
+and hashed once, accounts become integer codes once (codes index the sorted account ids, so
+code order is id order), posts are put in one canonical order once (account, time, post id),
+and the expensive text similarity (MinHash/LSH) is computed at most once, on demand.
+
+Post arrays are aligned with that canonical order; ``row`` maps back to ``Dataset.posts``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from astroturf.kernels.minhash import NearDupParams, mix64
+from astroturf.kernels.sweep import NAT, dense_rank, stable_codes, time_ns
+from astroturf.schema import Dataset
+
+log = logging.getLogger("astroturf.scandata")
+
+KIND_CODES = {"post": 0, "repost": 1, "reply": 2, "quote": 3}
+
+
+@dataclass
+class Templates:
+    """Template families of the distinct fuzzy texts (see ``signals.templates``).
+
+    family: component id per distinct fuzzy text (-1 when the text is too short);
+    boilerplate: per family, True when its texts are a form filled by software (more distinct
+    variants than accounts using them); pairs: the verified near-duplicate text pairs.
+    """
+
+    family: np.ndarray
+    boilerplate: np.ndarray
+    pairs: pd.DataFrame
+
+
+@dataclass
+class ScanData:
+    """Integer-coded posts and accounts of one scan (see the module docstring)."""
+
+    ids: np.ndarray  # sorted unique account ids (object)
+    acc: np.ndarray  # account code per post, canonical order
+    t: np.ndarray  # int64 ns
+    kind: np.ndarray  # int8, KIND_CODES
+    row: np.ndarray  # row in dataset.posts
+    post_id: np.ndarray  # object
+    text_key: np.ndarray  # exact normalised text code (-1: none or repost)
+    fuzzy: np.ndarray  # fuzzy text code (-1: none, repost, or shorter than min_text_chars)
+    fuzzy_texts: np.ndarray  # distinct fuzzy texts, indexed by fuzzy code
+    repost_key: np.ndarray  # repost target code (-1: not a repost)
+    reply_key: np.ndarray  # reply target code (-1: not a reply)
+    tag_key: np.ndarray  # hashtag-set code (-1: fewer than 2 hashtags, or a repost)
+    url_post: np.ndarray  # post position of each (post, normalised URL) item
+    url_key: np.ndarray  # URL code of each item
+    dataset: Dataset
+    neardup: NearDupParams = field(default_factory=NearDupParams)
+    _templates: Templates | None = field(default=None, repr=False)
+
+    @property
+    def n_accounts(self) -> int:
+        return len(self.ids)
+
+    @property
+    def posts(self) -> pd.DataFrame:
+        return self.dataset.posts
+
+    @property
+    def accounts(self) -> pd.DataFrame:
+        return self.dataset.accounts
+
+    def codes_of(self, account_ids: pd.Series | np.ndarray) -> np.ndarray:
+        """Codes of account ids (-1 for ids not in the scan)."""
+        vals = np.asarray(account_ids, dtype=object)
+        pos = np.searchsorted(self.ids, vals)
+        pos = np.minimum(pos, max(len(self.ids) - 1, 0))
+        ok = (len(self.ids) > 0) & (self.ids[pos] == vals) if len(self.ids) else np.zeros(
+            len(vals), bool)
+        return np.where(ok, pos, -1).astype(np.int64)
+
+    def templates(self) -> Templates:
+        """Template families, computed on first use (the MinHash/LSH work happens once)."""
+        if self._templates is None:
+            from astroturf.signals.templates import build_templates
+
+            self._templates = build_templates(self)
+        return self._templates
+
+
+def _account_codes(data: Dataset, post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique account ids of posts and accounts, code of each given post account id).
+
+    Hash factorisation of the strings, then a sort of the distinct ids only (comparing a
+    million Python strings in a searchsorted is the slow way).
+    """
+    parts = [post_ids]
+    if "account_id" in data.accounts.columns:
+        parts.append(data.accounts["account_id"].dropna().astype("str").to_numpy(dtype=object))
+    codes, uniq = pd.factorize(np.concatenate(parts), use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
+    order = np.argsort(uniq, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    return uniq[order], rank[codes[: len(post_ids)]]
+
+
+def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: np.ndarray) -> np.ndarray:
+    """Order by (account, time, post id); post ids are compared only inside ties."""
+    order = np.lexsort((t, acc))
+    a, tt = acc[order], t[order]
+    tie = np.r_[False, (a[1:] == a[:-1]) & (tt[1:] == tt[:-1])]
+    if not tie.any():
+        return order
+    in_run = tie | np.r_[tie[1:], False]
+    pos = np.flatnonzero(in_run)
+    run = np.cumsum(~tie[pos])  # run id: a new run starts where the tie flag is off
+    sub = np.lexsort((stable_codes(pid[order[pos]]), run))
+    order[pos] = order[pos][sub]
+    return order
+
+
+def _arrow(series: pd.Series, rows: np.ndarray | None = None) -> pa.Array:
+    """The values of a str column as one arrow large_string array (zero-copy when possible)."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        arr = pa.array(series)
+    else:
+        arr = pa.array(series.astype("str").to_numpy(dtype=object), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    return arr if rows is None else arr.take(pa.array(rows))
+
+
+def _dict_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    enc = pc.dictionary_encode(values)
+    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return idx, enc.dictionary
+
+
+def encode(data: Dataset, *, min_text_chars: int = 20,
+           neardup: NearDupParams | None = None) -> ScanData:
+    """The ScanData of a canonical Dataset (posts without account or time are ignored)."""
+    from astroturf.signals.normalize import fuzzy_from_normal, normalize_arrow
+
+    posts = data.posts
+    t_all = time_ns(posts["created_at"])
+    ok = posts["account_id"].notna().to_numpy() & (t_all != NAT)
+    rows = np.flatnonzero(ok)
+    ids, acc = _account_codes(data, posts["account_id"].to_numpy(dtype=object)[rows])
+    t = t_all[rows]
+    pid = posts["post_id"].astype("str").to_numpy(dtype=object)[rows]
+    order = _canonical_order(acc, t, pid)
+    rows, acc, t, pid = rows[order], acc[order], t[order], pid[order]
+    sub = _Columns(posts, rows)
+    kind = _kind_codes(sub.get("kind"), len(rows))
+    not_repost = kind != 1
+    # texts: distinct raw -> normalised -> fuzzy, all in arrow, each distinct value once
+    raw_codes, raw_dict = _dict_codes(sub.arrow("text"))
+    if len(raw_dict) == 0:  # no text at all: one empty dictionary entry keeps shapes simple
+        raw_dict = pa.array([""], type=pa.large_string())
+    norm = normalize_arrow(raw_dict)
+    norm_codes, norm_dict = _dict_codes(norm)
+    norm_of_post = np.where(raw_codes >= 0, norm_codes[np.maximum(raw_codes, 0)], -1)
+    norm_len = pc.utf8_length(norm_dict).fill_null(0).to_numpy(zero_copy_only=False)
+    norm_of_post = np.where((norm_of_post >= 0) & (norm_len[np.maximum(norm_of_post, 0)] > 0),
+                            norm_of_post, -1)
+    fz = fuzzy_from_normal(norm_dict)
+    fz_codes, fz_dict = _dict_codes(fz)
+    fz_len = pc.utf8_length(fz_dict).fill_null(0).to_numpy(zero_copy_only=False)
+    fz_of_post = np.where(norm_of_post >= 0, fz_codes[np.maximum(norm_of_post, 0)], -1)
+    fz_of_post = np.where((fz_of_post >= 0) & (fz_len[np.maximum(fz_of_post, 0)]
+                                               >= min_text_chars), fz_of_post, -1)
+    text_key = np.where(not_repost, norm_of_post, -1)
+    fuzzy = np.where(not_repost, fz_of_post, -1)
+    fuzzy, fuzzy_texts = _compact_fuzzy(fuzzy, fz_dict)
+    repost_key, reply_key = _target_keys(sub, kind, norm_of_post)
+    tag_key = np.where(not_repost, _hashtag_set_keys(sub), -1)
+    url_post, url_key = _url_items(sub, not_repost)
+    log.debug("encoded %d posts of %d accounts; %d distinct texts", len(rows), len(ids),
+              len(fuzzy_texts))
+    return ScanData(ids=ids, acc=acc, t=t, kind=kind, row=rows, post_id=pid, text_key=text_key,
+                    fuzzy=fuzzy, fuzzy_texts=fuzzy_texts, repost_key=repost_key,
+                    reply_key=reply_key, tag_key=tag_key, url_post=url_post, url_key=url_key,
+                    dataset=data, neardup=neardup or NearDupParams())
+
+
+def _compact_fuzzy(codes: np.ndarray, dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Codes renumbered over the texts actually used (first appearance in canonical order)."""
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(dictionary)) > 0)
+    texts = dictionary.take(pa.array(used)).to_numpy(zero_copy_only=False).astype(object)
+    new = np.full(len(dictionary), -1, np.int64)
+    new[used] = np.arange(len(used))
+    return np.where(codes >= 0, new[np.maximum(codes, 0)], -1), texts
+
+
+class _Columns:
+    """Lazy view of some posts columns at the canonical rows (no copy of the whole frame)."""
+
+    def __init__(self, posts: pd.DataFrame, rows: np.ndarray) -> None:
+        self.posts, self.rows = posts, rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.posts.columns
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def get(self, name: str) -> pa.Array | None:
+        return self.arrow(name) if name in self.posts.columns else None
+
+    def arrow(self, name: str) -> pa.Array:
+        if name not in self.posts.columns:
+            return pa.nulls(len(self.rows), pa.large_string())
+        return _arrow(self.posts[name], self.rows)
+
+
+def _kind_codes(kind: pa.Array | None, n: int) -> np.ndarray:
+    if kind is None:
+        return np.zeros(n, np.int8)
+    codes, dictionary = _dict_codes(kind)
+    lut = np.array([KIND_CODES.get(v, 0) for v in dictionary.to_pylist()] + [0], np.int8)
+    return lut[np.where(codes >= 0, codes, len(lut) - 1)]
+
+
+def _target_keys(sub: _Columns, kind: np.ndarray, norm_of_post: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Repost key (target id, else the reposted text) and reply key (target id)."""
+    tcodes, _ = _dict_codes(sub.arrow("target_post_id"))
+    n_t = int(tcodes.max()) + 1 if len(tcodes) else 0
+    is_rp = kind == 1
+    by_text = is_rp & (tcodes < 0) & (norm_of_post >= 0)
+    repost = np.where(is_rp & (tcodes >= 0), tcodes, -1)
+    repost = np.where(by_text, n_t + norm_of_post, repost)
+    reply = np.where((kind == 2) & (tcodes >= 0), tcodes, -1)
+    return repost.astype(np.int64), reply.astype(np.int64)
+
+
+def _split(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(parent row, item) of space-separated items; empty items dropped."""
+    lists = pc.split_pattern(arr, " ")
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    items = pc.list_flatten(lists)
+    keep = pc.greater(pc.utf8_length(items), 0).fill_null(False)
+    return parent[keep.to_numpy(zero_copy_only=False)], items.filter(keep)
+
+
+def _hashtag_set_keys(sub: _Columns, *, min_hashtags: int = 2) -> np.ndarray:
+    """Code of each post's set of >= 2 distinct hashtags (order and repeats ignored)."""
+    n = len(sub)
+    if "hashtags" not in sub or n == 0:
+        return np.full(n, -1, np.int64)
+    parent, items = _split(sub.arrow("hashtags"))
+    if len(parent) == 0:
+        return np.full(n, -1, np.int64)
+    tag, _ = _dict_codes(pc.utf8_lower(pc.replace_substring(items, "#", "")))
+    packed = np.sort(parent * np.int64(int(tag.max()) + 1) + tag)
+    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
+    p, tg = packed // (int(tag.max()) + 1), packed % (int(tag.max()) + 1)
+    with np.errstate(over="ignore"):
+        h = mix64(tg.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15))
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    cnt = np.diff(np.r_[starts, len(p)])
+    with np.errstate(over="ignore"):
+        set_hash = np.add.reduceat(h, starts)  # order-independent, wraps mod 2**64
+    key = np.full(n, -1, np.int64)
+    good = cnt >= min_hashtags
+    key[p[starts][good]] = dense_rank(set_hash[good].view(np.int64))
+    return key
+
+
+def _url_items(sub: _Columns, not_repost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(post position, URL code) per distinct normalised URL of each non-repost post."""
+    from astroturf.signals.normalize import normalize_url_value
+
+    e = np.zeros(0, np.int64)
+    if "urls" not in sub or len(sub) == 0:
+        return e, e
+    parent, items = _split(sub.arrow("urls"))
+    if len(parent) == 0:
+        return e, e
+    codes, uniq = _dict_codes(items)
+    norm = np.array([normalize_url_value(u) for u in uniq.to_pylist()], dtype=object)
+    ncodes, _ = pd.factorize(norm, use_na_sentinel=True)
+    key = ncodes[codes]
+    ok = (key >= 0) & not_repost[parent]
+    packed = np.sort(parent[ok] * np.int64(max(int(key.max(initial=0)) + 1, 1)) + key[ok])
+    packed = packed[np.r_[True, packed[1:] != packed[:-1]]] if len(packed) else packed
+    m = np.int64(max(int(key.max(initial=0)) + 1, 1))
+    return packed // m, packed % m
