@@ -33,7 +33,7 @@ class ScanParams:
     max_evidence: int = 20  # evidence items kept per edge
     signals: str = "all"  # comma-separated signal names to run, or "all"
     engine: str = "pandas"  # "pandas" (single process) or "dask"
-    null_copies: int = 10  # randomised copies for the empirical calibration (0 = off)
+    null_copies: int = -1  # randomised copies for the calibration: -1 = auto, 0 = off
     null_bandwidth: float = 3600.0  # seconds: null copies keep activity at this scale
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +42,8 @@ class ScanParams:
 
 def _convert(name: str, value: Any, source: str) -> Any:
     target = {f.name: f.type for f in fields(ScanParams)}[name]
+    if name == "null_copies" and str(value).strip().lower() == "auto":
+        return -1
     try:
         if target == "float":
             return float(value)
@@ -51,6 +53,22 @@ def _convert(name: str, value: Any, source: str) -> Any:
     except (TypeError, ValueError):
         raise UsageError(f"{name} must be a {target}, got {value!r}", source=source,
                          hint=f"fix the value of {name}") from None
+
+
+NULL_POSTS = 2_000_000  # auto: copies until the null has seen this many randomised posts
+MIN_COPIES, MAX_COPIES = 3, 20
+
+
+def null_copies_for(params: ScanParams, n_posts: int) -> int:
+    """Copies to run: the given number, or auto (enough that the pooled null holds at least
+    NULL_POSTS randomised posts, between MIN_COPIES and MAX_COPIES). The resolution of an
+    empirical null grows with the randomised data it has seen, so small exports get more
+    copies and large ones fewer; the tail fit covers what lies beyond (docs/interpreting.md).
+    """
+    if params.null_copies >= 0:
+        return int(params.null_copies)
+    need = -(-NULL_POSTS // max(int(n_posts), 1))
+    return int(min(MAX_COPIES, max(MIN_COPIES, need)))
 
 
 def load_params(*, config_file: str | os.PathLike[str] | None = None,
@@ -84,9 +102,9 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
     params = ScanParams(**values)
     if not 0 < params.fdr < 1:
         raise UsageError(f"fdr must be between 0 and 1, got {params.fdr}", hint="e.g. --fdr 0.05")
-    if params.null_copies < 0:
-        raise UsageError(f"null_copies must be >= 0, got {params.null_copies}",
-                         hint="e.g. --null-copies 10 (0 turns calibration off)")
+    if params.null_copies < -1:
+        raise UsageError(f"null_copies must be >= 0 (or auto), got {params.null_copies}",
+                         hint="e.g. --null-copies 10 (0 turns calibration off, auto is default)")
     if params.null_bandwidth <= 2 * params.window:
         raise UsageError(f"null_bandwidth must exceed twice the window, got "
                          f"{params.null_bandwidth}", hint="e.g. 3600 (one hour)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from astroturf.config import ScanParams
+from astroturf.config import ScanParams, null_copies_for
 from astroturf.errors import UsageError
 from astroturf.kernels.minhash import NearDupParams
 from astroturf.scandata import ScanData, encode
@@ -118,7 +118,7 @@ def candidate_level(n_accounts: int) -> float:
 def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *,
               timer: _Timer) -> tuple[list[NullRun], PairCalibration]:
     """Pass 1 of the calibration: every copy's channels and fused pairs; the pair null."""
-    k = int(params.null_copies)
+    k = null_copies_for(params, len(sd.t))
     n = sd.n_accounts
     pair_cal = PairCalibration(n_copies=k, n_pairs=n * (n - 1) / 2.0)
     if k <= 0 or not real:

@@ -200,7 +200,9 @@ def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: i
     """Exact Jaccard of the informative k-byte shingle sets of texts x[i] and y[i]."""
     if len(x) == 0:
         return np.zeros(0)
-    used, inv = np.unique(np.r_[x, y], return_inverse=True)
+    both = np.r_[x, y]
+    used = unique_sorted(both)
+    inv = np.searchsorted(used, both)
     h, n_sh = gram_hashes(texts[used], k)
     own = np.repeat(np.arange(len(used), dtype=np.int64), n_sh)
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]

@@ -101,10 +101,20 @@ def _client(sd, p: ScanParams) -> ChannelEdges:
 
 
 def _lockstep(sd, p: ScanParams, null=None, base=None, sources=()) -> ChannelEdges:
+    """Lockstep re-tests the pairs that co-acted more than once in the windowed channels (one
+    coincidence is not a rhythm; testing every such pair would cost more than all else)."""
     from astroturf.signals.lockstep import lockstep_channel
 
-    a = np.concatenate([s.frame["a"].to_numpy(np.int64) for s in sources] or [np.zeros(0, int)])
-    b = np.concatenate([s.frame["b"].to_numpy(np.int64) for s in sources] or [np.zeros(0, int)])
+    frames = [s.frame[["a", "b", "n_events"]] for s in sources if len(s)]
+    if frames:
+        f = pd.concat(frames, ignore_index=True)
+        n = np.int64(sd.n_accounts)
+        code = f["a"].to_numpy(np.int64) * n + f["b"].to_numpy(np.int64)
+        total = pd.Series(f["n_events"].to_numpy()).groupby(code).sum()
+        keep = total.index.to_numpy()[total.to_numpy() >= 2]
+        a, b = keep // n, keep % n
+    else:
+        a = b = np.zeros(0, np.int64)
     return lockstep_channel(sd, (a, b), window=p.window, bandwidth=p.null_bandwidth,
                             max_evidence=p.max_evidence,
                             times=None if null is None else null.t, evidence=null is None)

@@ -29,9 +29,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from astroturf.kernels.keys import key_pairs
+from astroturf.kernels.keys import auto_max_p, key_pairs, rarity_tail
 from astroturf.kernels.minhash import near_duplicate_pairs
-from astroturf.kernels.sweep import NAT, run_starts
+from astroturf.kernels.sweep import NAT, run_starts, unique_sorted
 from astroturf.scandata import ScanData, Templates
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import configuration_null
@@ -56,7 +56,7 @@ def build_templates(sd: ScanData) -> Templates:
     variants = np.bincount(family, minlength=n_fam)
     use = sd.fuzzy >= 0
     fam_post = family[sd.fuzzy[use]]
-    packed = np.unique(fam_post * np.int64(sd.n_accounts) + sd.acc[use])
+    packed = unique_sorted(fam_post * np.int64(sd.n_accounts) + sd.acc[use])
     accounts = np.bincount(packed // sd.n_accounts, minlength=n_fam)
     boiler = (variants >= 2) & (variants > accounts)
     log.debug("templates: %d texts, %d near-duplicate pairs, %d families, %d boilerplate", n,
@@ -162,10 +162,23 @@ def template_reuse(sd: ScanData, *, max_key_accounts: int = 1000,
 
 def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
                     rng: np.random.Generator | None = None) -> ChannelEdges:
-    """The same boilerplate family used by two accounts: evidence of a shared app."""
+    """The same boilerplate family used by two accounts: evidence of a shared app.
+
+    Like posting clients, an app is evidence only when it is rare: families whose rarity
+    tail (``kernels.keys.rarity_tail`` over the accounts posting any text) is too weak to
+    survive the pair-level FDR (``kernels.keys.auto_max_p``) make no pairs.
+    """
     tpl = sd.templates()
     fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
     mask = (fam >= 0) & tpl.boilerplate[np.maximum(fam, 0)]
+    used = sd.fuzzy >= 0
+    n_pop = int(len(unique_sorted(sd.acc[used])))
+    fam_acc = unique_sorted(fam[mask] * np.int64(sd.n_accounts) + sd.acc[mask])
+    size = np.bincount(fam_acc // sd.n_accounts, minlength=len(tpl.boilerplate))
+    tail = np.ones(len(size))
+    live = size > 0
+    tail[live] = rarity_tail(size[live], n_pop)
+    mask &= tail[np.maximum(fam, 0)] <= auto_max_p(n_pop)
     ident = np.arange(len(tpl.boilerplate), dtype=np.int64)
     return shared_key_channel(sd, signal="app_boilerplate", key=fam, mask=mask, unit=ident,
                               max_key_accounts=max_key_accounts, rng=rng)
@@ -183,7 +196,7 @@ def template_groups(sd: ScanData, *, min_accounts: int = 3) -> pd.DataFrame:
         return _empty_templates()
     fam = tpl.family[sd.fuzzy[use]]
     n_fam = len(tpl.boilerplate)
-    acc_fam = np.unique(fam * np.int64(sd.n_accounts) + sd.acc[use])
+    acc_fam = unique_sorted(fam * np.int64(sd.n_accounts) + sd.acc[use])
     n_acc = np.bincount(acc_fam // sd.n_accounts, minlength=n_fam)
     big = np.flatnonzero(n_acc >= min_accounts)
     if len(big) == 0:

@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.special import gammaln
 from scipy.stats import binom, poisson
 
+from astroturf.kernels.sweep import unique_sorted
 from astroturf.stats.fusion import Evidence, family_table, fisher_log10
 
 log = logging.getLogger("astroturf.stats.cluster_test")
@@ -67,7 +68,7 @@ def core_bounds(a: np.ndarray, b: np.ndarray, lp: np.ndarray, labels: np.ndarray
     a, b, lp = a[live], b[live], lp[live]
     if len(a) == 0:
         return pd.DataFrame(columns=["log10_p", "core_size", "core_log10_t"])
-    nodes = np.unique(np.r_[a, b])
+    nodes = unique_sorted(np.r_[a, b])
     ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
     order = np.lexsort((ib, ia, lp))  # strongest first, ties by codes: Kruskal's order
     rank = np.empty(len(order), dtype=np.float64)

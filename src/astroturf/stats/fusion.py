@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from astroturf.kernels.sweep import run_starts
+from astroturf.kernels.sweep import run_starts, unique_sorted
 from astroturf.signals.base import ChannelEdges
 
 FAMILIES: dict[str, str] = {
@@ -100,7 +100,7 @@ def collect(channels: list[ChannelEdges], n_accounts: int) -> Evidence:
 
 def restrict(ev: Evidence, pairs: np.ndarray) -> Evidence:
     """The evidence of the given pair codes only (sorted or not)."""
-    keep = np.isin(ev.rows["pair"].to_numpy(), pairs)
+    keep = _member(ev.rows["pair"].to_numpy(np.int64), unique_sorted(np.asarray(pairs, np.int64)))
     new_idx = np.full(len(ev.rows), -1, np.int64)
     new_idx[keep] = np.arange(int(keep.sum()))
     k = ev.keys
@@ -181,44 +181,65 @@ def family_table(ev: Evidence, rows: pd.DataFrame) -> pd.DataFrame:
 
 def _merge_shared_posts(ev: Evidence, rows: pd.DataFrame, t: pd.DataFrame) -> pd.DataFrame:
     """Merge (pair, family) rows whose channels cite a common post (min p x families merged)."""
+    nf = np.int64(len(ev.families))
     with_ev = [si for si, ch in enumerate(ev.channels) if len(ch.ev_edge)]
-    cand = rows[np.isin(rows["sig"].to_numpy(), with_ev)]
-    fam_pairs = np.unique(cand["pair"].to_numpy() * np.int64(len(ev.families))
-                          + cand["fam"].to_numpy())
-    per_pair = np.bincount(run_starts_ids(fam_pairs // len(ev.families)))
-    multi = (fam_pairs // len(ev.families))[np.repeat(per_pair, per_pair) > 1] if len(
-        fam_pairs) else fam_pairs
+    sig, pair, fam = (rows["sig"].to_numpy(), rows["pair"].to_numpy(np.int64),
+                      rows["fam"].to_numpy(np.int64))
+    ev_rows = np.isin(sig, with_ev)
+    pf = unique_sorted(pair[ev_rows] * nf + fam[ev_rows])
+    pp = pf // nf
+    multi_start = run_starts(pp)
+    n_per = np.diff(np.r_[multi_start, len(pp)])
+    multi = pp[multi_start][n_per > 1]
     if len(multi) == 0:
         return t
-    posts = []
+    prs, fms, posts = [], [], []
     for si in with_ev:
         ch = ev.channels[si]
-        mine = rows[(rows["sig"].to_numpy() == si) & np.isin(rows["pair"].to_numpy(), multi)]
-        if len(mine) == 0:
+        sel = np.flatnonzero((sig == si) & _member(pair, multi))
+        if len(sel) == 0:
             continue
         lookup = np.full(len(ch.frame), -1, np.int64)
-        lookup[mine["chan_row"].to_numpy()] = np.arange(len(mine))
-        hit = lookup[ch.ev_edge] >= 0
-        r = lookup[ch.ev_edge[hit]]
-        pr = mine["pair"].to_numpy()[r]
-        fm = mine["fam"].to_numpy()[r]
+        lookup[rows["chan_row"].to_numpy()[sel]] = sel
+        r = lookup[ch.ev_edge]
+        hit = r >= 0
+        r = r[hit]
         for side in (ch.ev_a[hit], ch.ev_b[hit]):
-            posts.append(pd.DataFrame({"pair": pr, "fam": fm, "post": side}))
-    if not posts:
+            prs.append(pair[r])
+            fms.append(fam[r])
+            posts.append(side)
+    if not prs:
         return t
-    pp = pd.concat(posts, ignore_index=True).drop_duplicates()
-    n_fam = pp.groupby(["pair", "post"], sort=False)["fam"].transform("nunique")
-    shared = pp.loc[n_fam > 1, ["pair", "fam"]].drop_duplicates()
+    pr, fm, po = np.concatenate(prs), np.concatenate(fms), np.concatenate(posts)
+    order = np.lexsort((fm, po, pr))
+    pr, fm, po = pr[order], fm[order], po[order]
+    new = run_starts(pr, po, fm)  # distinct (pair, post, family)
+    pr, fm, po = pr[new], fm[new], po[new]
+    grp = run_starts(pr, po)
+    n_fam = np.diff(np.r_[grp, len(pr)])
+    multi_post = np.repeat(n_fam > 1, n_fam)
+    shared = unique_sorted(pr[multi_post] * nf + fm[multi_post])
     if len(shared) == 0:
         return t
-    key = pd.MultiIndex.from_frame(t[["pair", "fam"]])
-    hit = key.isin(pd.MultiIndex.from_frame(shared))
-    merged = t[hit].groupby("pair", sort=True)["p"].agg(["min", "size"])
-    first_fam = t[hit].groupby("pair", sort=True)["fam"].min()
-    merged = pd.DataFrame({"pair": merged.index.to_numpy(), "fam": first_fam.to_numpy(),
-                           "p": np.minimum(1.0, (merged["min"] * merged["size"]).to_numpy())})
+    key = t["pair"].to_numpy(np.int64) * nf + t["fam"].to_numpy(np.int64)
+    hit = _member(key, shared)
+    tp = t["p"].to_numpy(float)
+    hp, hk = t["pair"].to_numpy(np.int64)[hit], t["fam"].to_numpy(np.int64)[hit]
+    starts = run_starts(hp)  # t is sorted by (pair, fam)
+    size = np.diff(np.r_[starts, len(hp)])
+    pmin = np.minimum.reduceat(tp[hit], starts)
+    merged = pd.DataFrame({"pair": hp[starts], "fam": hk[starts],
+                           "p": np.minimum(1.0, pmin * size)})
     return pd.concat([t[~hit], merged], ignore_index=True).sort_values(
         ["pair", "fam"], kind="stable").reset_index(drop=True)
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """values in a sorted unique array (searchsorted; no hashing)."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def run_starts_ids(sorted_values: np.ndarray) -> np.ndarray:
@@ -271,7 +292,7 @@ def fuse_pairs(ev: Evidence, *, light: bool = False) -> pd.DataFrame:
     r = ev.rows
     if light and len(r):
         lp = fuse(ev)
-        pair = np.unique(r["pair"].to_numpy(np.int64))
+        pair = unique_sorted(r["pair"].to_numpy(np.int64))
         l10 = lp.reindex(pair).fillna(0.0).to_numpy()
         p_comb = np.where(l10 < 0, np.maximum(10.0 ** l10, P_FLOOR), 1.0)
         out = pd.DataFrame({"pair": pair, "a": pair // ev.n, "b": pair % ev.n, "log10_p": l10,
@@ -294,8 +315,8 @@ def fuse_pairs(ev: Evidence, *, light: bool = False) -> pd.DataFrame:
     n_ch = np.diff(np.r_[starts, len(ps)])
     fams = r["fam"].to_numpy()[order]
     fam_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), fams), starts)
-    n_fam = np.array([bin(int(x)).count("1") for x in np.unique(fam_mask)])
-    n_fam = n_fam[np.searchsorted(np.unique(fam_mask), fam_mask)]
+    u_mask = unique_sorted(fam_mask)
+    n_fam = np.array([bin(int(x)).count("1") for x in u_mask])[np.searchsorted(u_mask, fam_mask)]
     chans = ev.channels
     first = np.full(len(upair), np.iinfo(np.int64).max)
     last = np.full(len(upair), np.iinfo(np.int64).min)

@@ -28,6 +28,18 @@ import numpy as np
 from scipy.stats import binom, poisson
 
 
+def sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str = "left",
+                  order: np.ndarray | None = None) -> np.ndarray:
+    """np.searchsorted with the needles sorted first: several times faster on millions of
+    unsorted needles (cache-friendly), same result. ``order`` may pass a precomputed argsort."""
+    if len(needles) < 50_000:
+        return np.searchsorted(haystack, needles, side=side)
+    o = np.argsort(needles, kind="stable") if order is None else order
+    out = np.empty(len(needles), dtype=np.int64)
+    out[o] = np.searchsorted(haystack, needles[o], side=side)
+    return out
+
+
 def _csr_expand(counts: np.ndarray, starts: np.ndarray, nodes: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """For each entry e of ``nodes``: (e repeated, positions starts[n]..starts[n]+counts[n])."""
@@ -70,7 +82,7 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
     k_start = np.cumsum(k_cnt) - k_cnt
     e, pos = _csr_expand(k_cnt, k_start, small)
     probe = other[e] * n_keys + ak[pos] % n_keys
-    at = np.minimum(np.searchsorted(ak, probe), len(ak) - 1)
+    at = np.minimum(sorted_search(ak, probe), len(ak) - 1)
     hit = ak[at] == probe
     e, pos, at = e[hit], pos[hit], at[hit]
     n_small, n_other = ak_n[pos], ak_n[at]
@@ -124,6 +136,7 @@ class PairProbes(NamedTuple):
     cnt: np.ndarray
     small: np.ndarray
     other: np.ndarray
+    base_order: np.ndarray | None = None
 
 
 def pair_probes(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndarray, *,
@@ -143,11 +156,13 @@ def pair_probes(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndar
     t_start = np.cumsum(cnt) - cnt
     e, pos = _csr_expand(cnt, t_start, small)
     base = other[e] * span + (line[pos] - acc_s[pos] * span)
-    return PairProbes(line, order, e, pos, base, cnt, small, other)
+    base_order = np.argsort(base, kind="stable") if len(base) >= 50_000 else None
+    return PairProbes(line, order, e, pos, base, cnt, small, other, base_order)
 
 
 def probe_within(probes: PairProbes, window_ns: int) -> tuple[np.ndarray, np.ndarray]:
     """Per probe: [lo, hi) positions on ``line`` of the other account's posts within +-window."""
     w = window_ns / 1e9
-    return (np.searchsorted(probes.line, probes.base - w, side="left"),
-            np.searchsorted(probes.line, probes.base + w, side="right"))
+    o = probes.base_order
+    return (sorted_search(probes.line, probes.base - w, "left", o),
+            sorted_search(probes.line, probes.base + w, "right", o))
