@@ -47,6 +47,23 @@ TALKING_POINTS = [
     "{The|Our} {starting pay|starting wage} at <Brand> is {way |much |}{higher|better} than "
     "{retail|other jobs|minimum wage}{.|!} {Do your research|Look it up|Check the facts}{.|!|!!}",
 ]
+# What the critics say (the posts the ambassadors answer): negative, about working conditions.
+# Rendered with free variation and followed by the critic's own words, so that unrelated critics
+# never share a template.
+CRITICISMS = [
+    "{Workers|Staff|People} at <Brand> {are|keep} {collapsing|passing out|getting hurt} in the "
+    "{heat|summer heat|warehouse heat}{.|!|...}",
+    "{Another|Yet another|One more} {injury|ambulance|accident} at the <Brand> {warehouse|site|"
+    "fulfilment centre} {today|this week|tonight}{.|!} {Disgraceful|Shameful|Unacceptable}{.|!}",
+    "{Timed|Monitored|Tracked} {toilet|bathroom} breaks at <Brand>{.|?|!} {This is|That is|It's} "
+    "{inhumane|cruel|awful|a disgrace}{.|!}",
+    "<Brand> {pays|is paying} {poverty|miserable|terrible} wages while {profits|the CEO's pay} "
+    "{soar|explode|keep growing}{.|!}",
+    "{My cousin|A friend|My neighbour} {quit|was fired|got injured} at <Brand> after {ten-hour|"
+    "twelve-hour|endless} shifts with no {rest|breaks|water}{.|!|...} {Sad|Angry|Furious}{.|!}",
+    "{Unsafe|Dangerous|Brutal} {conditions|quotas|targets} at <Brand> {warehouses|sites} and "
+    "nobody {cares|is listening|does anything}{.|!}",
+]
 # tracking parameters; True = followed by a per-copy token
 TRACKING = [("", False), ("?utm_source=twitter", False),
             ("?utm_source=tw&utm_medium=social", False),
@@ -97,8 +114,11 @@ def templated_replies(rng: np.random.Generator, acc: pd.DataFrame, members: np.n
     tz = np.full(n_ev, acc.loc[members[0], "tz"])
     t0 = local_times(rng, tz, np.ones(n_ev, bool), start=start, days=days)
     t0 = np.minimum(t0, start + days * DAY - 2 * HOUR)
-    src_text, src_urls, src_tags, src_ment = decorate(rng, V.random_texts(rng, n_ev, min_words=12),
-                                                      pool)
+    # The complaint is drawn from a child generator so that the main stream (and with it the
+    # rest of the export) does not depend on it.
+    complaint = _complaints(rng.spawn(1)[0], n_ev, brand)
+    src_text, src_urls, src_tags, src_ment = decorate(
+        rng, V.concat(complaint, V.random_texts(rng, n_ev, min_words=12), sep=" "), pool)
     part = participation(rng, n_ev, len(members))
     react = rng.uniform(3 * 60, 25 * 60, n_ev)
     ev, mem, _ = _times_after(rng, t0, part, 0, 1)
@@ -212,6 +232,17 @@ def hashtag_push(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarra
     tag_text = V.concat("#", pc.replace_substring(tag_str, " ", " #"))
     text = V.concat(V.random_texts(rng, n, min_words=6, max_words=18), tag_text, sep=" ")
     return make_block(members[mem], t, POST, text=text, hashtags=tag_str)
+
+
+def _complaints(rng: np.random.Generator, n: int, brand: str) -> pa.Array:
+    """``n`` critical posts about ``brand``'s working conditions, templates varied freely."""
+    which = rng.integers(0, len(CRITICISMS), n)
+    out = pa.nulls(n, pa.string())
+    for k in np.unique(which):
+        rows = which == k
+        out = _put(out, rows, V.render_template(rng, CRITICISMS[k], int(rows.sum()),
+                                                fill={"Brand": brand}))
+    return out
 
 
 def _put(arr: pa.Array, rows: np.ndarray, values: pa.Array) -> pa.Array:
