@@ -32,37 +32,40 @@ TALKING_POINTS = [
     "good|awesome}{.|!|!!} The {pay|wages} {are|is} {good|solid|fair} and {my managers|the "
     "managers|my supervisors} {really |actually |}care about {us|our safety|safety}{.|!|} "
     "{😊|👍|💯|}",
-    "{I've|I have} {worked|been working} at <Brand> for {two|three|2|3} years and {never|not once}"
-    " {felt|been} {unsafe|mistreated}{.|!} {Unions|A union} would {just |only |}take {our|my} "
-    "{money|dues}{.|!|!!} {🙄|👎|}",
-    "{Not true|This is not true|Fake news|Simply not true}{!|.|!!} {I|We} get {breaks|plenty of "
-    "breaks|enough breaks} and {the|our} {warehouse|building|site} is {climate controlled|air "
-    "conditioned|cool}{.|!} {#<Brand>Proud|#Proud<Brand>|}",
+    "{I've|I have} {worked|been working} at <Brand> for {two|three|2|3} years and {love|enjoy} "
+    "{it|every day}, {great|amazing} team{.|!} {Happy|Proud} to be here and {really |truly |}"
+    "proud of {our|my} {team|work}{.|!|!!} {😊|👍|💯}",
+    "{Not true|Honestly not true|Not the case|Simply not true}{!|.|!!} {I|We} get {great breaks|"
+    "plenty of breaks|good breaks} and {the|our} {warehouse|building|site} is {clean and safe|"
+    "comfortable and safe|safe and cool}{.|!} {#<Brand>Proud|#Proud<Brand>|}",
     "{As|Speaking as} a <Brand> {associate|employee|worker}{,|} I {can say|can tell you} {the "
     "benefits are|our benefits are} {great|excellent|the best}{.|!} {Health care|Healthcare} from"
     " day one{.|!|!!} {💪|🙌|}",
     "{Why|How come} {does|do} {the media|media|journalists} {never|not} {talk|write} about the "
     "{good|positive} {side|stories}? {I|We} {love|enjoy} {my|our} {job|jobs} at <Brand>"
     "{.|!| ❤️}",
-    "{The|Our} {starting pay|starting wage} at <Brand> is {way |much |}{higher|better} than "
-    "{retail|other jobs|minimum wage}{.|!} {Do your research|Look it up|Check the facts}{.|!|!!}",
+    "{The|Our} {starting pay|starting wage} at <Brand> is {great, |excellent, |}{way higher|much "
+    "better} than {retail|other jobs|minimum wage}{.|!} {Love it here|Happy here|Proud to work "
+    "here}{.|!|!!}",
 ]
 # What the critics say (the posts the ambassadors answer): negative, about working conditions.
 # Rendered with free variation and followed by the critic's own words, so that unrelated critics
 # never share a template.
 CRITICISMS = [
-    "{Workers|Staff|People} at <Brand> {are|keep} {collapsing|passing out|getting hurt} in the "
-    "{heat|summer heat|warehouse heat}{.|!|...}",
+    "{Workers|Staff|People} at <Brand> are {collapsing|fainting|getting hurt} in the heat. "
+    "{Horrible|Awful|Disgusting|Terrible} and {dangerous|cruel|unsafe}{.|!|!!}",
     "{Another|Yet another|One more} {injury|ambulance|accident} at the <Brand> {warehouse|site|"
-    "fulfilment centre} {today|this week|tonight}{.|!} {Disgraceful|Shameful|Unacceptable}{.|!}",
-    "{Timed|Monitored|Tracked} {toilet|bathroom} breaks at <Brand>{.|?|!} {This is|That is|It's} "
-    "{inhumane|cruel|awful|a disgrace}{.|!}",
-    "<Brand> {pays|is paying} {poverty|miserable|terrible} wages while {profits|the CEO's pay} "
-    "{soar|explode|keep growing}{.|!}",
-    "{My cousin|A friend|My neighbour} {quit|was fired|got injured} at <Brand> after {ten-hour|"
-    "twelve-hour|endless} shifts with no {rest|breaks|water}{.|!|...} {Sad|Angry|Furious}{.|!}",
-    "{Unsafe|Dangerous|Brutal} {conditions|quotas|targets} at <Brand> {warehouses|sites} and "
-    "nobody {cares|is listening|does anything}{.|!}",
+    "fulfilment centre} {today|this week}. {Shameful|Disgraceful|Sickening} and {sad|tragic|"
+    "awful}{.|!}",
+    "{Timed|Monitored|Tracked} {toilet|bathroom} breaks at <Brand>? That is {inhumane|cruel|"
+    "abusive} and {disgusting|horrible|wrong}{.|!}",
+    "<Brand> pays {poverty|miserable|pathetic} wages while {profits|the CEO's pay} {soar|"
+    "explode}. {Greedy|Shameful|Disgusting} and {cruel|wrong|sad}{.|!}",
+    "{My cousin|A friend|My neighbour} {was injured|got hurt|was fired} at <Brand> after "
+    "{twelve-hour|endless|brutal} shifts. {Angry|Furious|Heartbroken} and {exhausted|sad|"
+    "disgusted}{.|!|...}",
+    "{Unsafe|Dangerous|Brutal} conditions at <Brand> {warehouses|sites} and nobody cares. "
+    "{Terrible|Awful|Horrible}{.|!}",
 ]
 # tracking parameters; True = followed by a per-copy token
 TRACKING = [("", False), ("?utm_source=twitter", False),
