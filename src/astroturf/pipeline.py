@@ -107,6 +107,13 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
         templates = timer.run("template groups", lambda: template_groups(
             data.posts, threshold=params.near_dup_threshold,
             min_text_chars=params.min_text_chars, seed=params.seed))
+    # --- report-ux (issue 12): what each cluster pushes / answers, and the chart aggregates.
+    # Pure: input tables + assessed clusters in; clusters with content columns appended and a
+    # JSON-able details dict out. Keep this call after evidence (it marks synchronised moments).
+    from astroturf.report.details import scan_details
+    clusters_out, details = timer.run("cluster details", lambda: scan_details(
+        data.posts, data.accounts, accounts_out, clusters_out, evidence,
+        burst_hours=params.burst_hours))
     log.debug("stage timings: %s", timings)
     manifest = {
         "counts": {
@@ -120,4 +127,5 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
         },
     }
     return ScanResult(accounts=accounts_out, clusters=clusters_out, edges=edges_out,
-                      evidence=evidence, signals=status, manifest=manifest, templates=templates)
+                      evidence=evidence, signals=status, manifest=manifest, templates=templates,
+                      details=details)
