@@ -75,6 +75,7 @@ def test_scan_focus_puts_accounts_first_and_says_why(small_scan, tables, tmp_pat
     assert lines[3].startswith(f"  @{m['handle']}: in flagged group {m['cluster_id']}")
     assert any(line.startswith(f"  @{organic['handle']}: not in any group") for line in lines)
     assert "nobody_at_all: not in this scan's data" in r.stdout
+    assert "  answers: " in r.stdout and "  pushes: " in r.stdout  # whom they answer, in words
     html = (tmp_path / "out" / "report.html").read_text()
     assert html.index('id="focus"') < html.index('id="summary"')
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())

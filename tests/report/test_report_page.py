@@ -114,3 +114,19 @@ def test_focus_accounts_first_with_why():
     text = format_summary(result, focus=["fc_ambassador_2", "nobody"])
     assert text.index("Accounts you asked about:") < text.index("Cluster 1")
     assert "@fc_ambassador_2: in flagged group 1" in text and "nobody: not in this scan" in text
+
+
+def test_details_are_plain_json_and_empty_input_gives_empty_details():
+    import json
+
+    from astroturf.report.evidence import empty_evidence
+    from astroturf.schema import empty_accounts, empty_posts
+
+    result = _with_details()
+    assert json.loads(json.dumps(result.details)) == result.details
+    assert set(result.details["clusters"]) == {"1", "2"}
+    clusters = result.clusters.iloc[:0]
+    out, details = scan_details(empty_posts(), empty_accounts(),
+                                result.accounts.iloc[:0], clusters, empty_evidence())
+    assert out.columns.tolist()[-len(CLUSTER_CONTENT_COLUMNS):] == CLUSTER_CONTENT_COLUMNS
+    assert details["clusters"] == {} and details["population"]["n_posts"] == 0

@@ -8,6 +8,7 @@ Inputs are the result tables and ``ScanResult.details`` (report.details); withou
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
@@ -70,14 +71,17 @@ def ties(edges: pd.DataFrame, cid: str, colours: dict[str, str], window_s: Any,
     return out
 
 
-def content_lists(terms: dict | None) -> list[dict]:
-    """What they push, per kind: label and its plain-words frequency."""
+def content_lists(terms: dict | None, members: AbstractSet[str] = frozenset()) -> list[dict]:
+    """What they push, per kind: label and its plain-words frequency; reposted accounts that
+    belong to the group are marked as members (a ring boosting its own seeds)."""
     out = []
     for kind, title in KIND_TITLES.items():
         items = (terms or {}).get(kind) or []
         if items:
             out.append({"kind": kind, "title": title, "terms": [{
-                "label": ("@" if kind == "repost_target" else "") + clean(t["label"]),
+                "label": ("@" if kind == "repost_target" else "") + clean(t["label"])
+                         + (" (a member)" if kind == "repost_target" and t["term"] in members
+                            else ""),
                 "words": f"in {percent(t['share'])} of their posts, by {t['n_accounts']} members"
                          + (f"; {times_more(t['share'], t['background_share'])}"
                             if times_more(t["share"], t["background_share"]) else "")}

@@ -144,7 +144,9 @@ def _clusters(result: ScanResult, *, max_clusters: int, max_members: int, max_ev
             "evidence": evidence, "details": d is not None,
             "ties": V.ties(result.edges, cid, colours, window, row.get("size")),
             "burst": V.burst_words((d or {}).get("burst")),
-            "content": V.content_lists((d or {}).get("terms")),
+            "content": V.content_lists((d or {}).get("terms"), set((d or {}).get("profiles") or
+                                                                   {})),
+            "n_posts": f"{int((d or {}).get('n_posts') or 0):,}",
             "replies": V.reply_view(row, (d or {}).get("replies"), (d or {}).get("n_posts", 0)),
             "charts": V.chart_set(d, population, members, result.edges, cid, colours)
             if head["flagged"] else {},
