@@ -95,6 +95,9 @@ def main(debug: bool) -> None:
               type=click.Choice(["gexf", "graphml", "both", "none"]), help="Graph file for Gephi.")
 @click.option("--html/--no-html", default=True, show_default=True, help="Write report.html.")
 @click.option("--top", default=10, show_default=True, help="Clusters shown in the summary.")
+@click.option("--focus", "focus_file", type=click.Path(exists=True, dir_okay=False),
+              help="File of handles or ids (one a line): shown first in the summary and "
+                   "report, each with whether and why it is in a cluster.")
 @click.option("--fail-on-flagged", is_flag=True,
               help=f"Exit {EXIT_FLAGGED} when any cluster is flagged (CI gate).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
@@ -102,13 +105,14 @@ def main(debug: bool) -> None:
 def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], fmt: str,
          maps: tuple[str, ...], window: float | None, fdr: float | None, seed: int | None,
          signal_names: str | None, engine: str | None, config_file: str | None, strict: bool,
-         table_formats: str, graph_fmt: str, html: bool, top: int, fail_on_flagged: bool,
-         quiet: bool) -> None:
+         table_formats: str, graph_fmt: str, html: bool, top: int, focus_file: str | None,
+         fail_on_flagged: bool, quiet: bool) -> None:
     """Scan INPUT files (CSV/TSV, JSON lines, Parquet, platform exports; '-' = stdin)."""
     from astroturf.config import load_params
     from astroturf.io import read_dataset
     from astroturf.pipeline import scan as run_scan
     from astroturf.report import write_report
+    from astroturf.report.focus import read_focus_file
     from astroturf.report.summary import format_summary
 
     def progress(msg: str) -> None:
@@ -123,6 +127,7 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
         raise UsageError(f"unknown table format(s): {', '.join(bad) or '(none)'}",
                          hint="use --table-format csv,parquet,json")
     graphs = {"both": ("gexf", "graphml"), "none": ()}.get(graph_fmt, (graph_fmt,))
+    focus = _read_focus(focus_file, read_focus_file) if focus_file else []
     progress(f"reading {', '.join(inputs)}")
     data = read_dataset(list(inputs), format=fmt, mapping=_parse_map(maps),
                         accounts=list(accounts_files), strict=strict)
@@ -132,12 +137,50 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
     result.manifest["dataset"] = data.meta
     sources = [*inputs, *accounts_files]
     written = write_report(result, outdir, inputs=sources, formats=formats, graph=graphs,
-                           html=html, params=params.to_dict())
-    click.echo(format_summary(result, top=top, outdir=str(outdir)))
+                           html=html, params=params.to_dict(), focus=focus)
+    click.echo(format_summary(result, top=top, outdir=str(outdir), focus=focus))
     progress(f"wrote {len(written)} files to {outdir}")
     n_flagged = result.manifest.get("counts", {}).get("clusters_flagged", 0)
     if fail_on_flagged and n_flagged:
         sys.exit(EXIT_FLAGGED)
+
+
+def _read_focus(path: str, parse: Callable[[str], list[str]]) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            names = parse(fh.read())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the --focus file: {exc}", source=path,
+                         hint="give a UTF-8 text file with one handle or id per line") from None
+    if not names:
+        raise UsageError("the --focus file names no account", source=path,
+                         hint="one handle, @handle or account id per line")
+    return names
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.argument("accounts", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@click.option("--partners", "max_partners", default=5, show_default=True,
+              help="Strongest partners shown per account.")
+@click.option("--evidence", "max_evidence", default=6, show_default=True,
+              help="Evidence rows shown per account.")
+@handle_errors
+def explain(outdir: str, accounts: tuple[str, ...], as_json: bool, max_partners: int,
+            max_evidence: int) -> None:
+    """Explain ACCOUNTS (handle, @handle or id) from the finished scan in OUTDIR: flagged or
+    not, cluster, score, strongest partners and the quotable evidence."""
+    import json
+
+    from astroturf.explain import explain_accounts, format_explanation, load_scan
+
+    items = explain_accounts(load_scan(outdir), list(accounts), max_partners=max_partners,
+                             max_evidence=max_evidence)
+    if as_json:
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo("\n".join(format_explanation(i) for i in items), nl=False)
 
 
 @main.command()

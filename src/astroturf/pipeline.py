@@ -215,6 +215,7 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
          progress: Progress | None = None) -> ScanResult:
     """Detect, test and calibrate coordinated clusters in a canonical dataset."""
     from astroturf.graph.communities import detect_communities
+    from astroturf.report.details import scan_details
     from astroturf.report.evidence import build_evidence
     from astroturf.scoring.clusters import clusters_table
     from astroturf.scoring.verdicts import (
@@ -260,6 +261,11 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     templates = None
     if "template_reuse" in channels:
         templates = timer.run("template groups", lambda: template_groups(sd))
+    # what each cluster pushes and answers, and the chart aggregates (after the evidence:
+    # the timelines mark its synchronised moments)
+    clusters_out, details = timer.run("cluster details", lambda: scan_details(
+        data.posts, data.accounts, accounts_out, clusters_out, evidence,
+        burst_hours=params.burst_hours))
     log.debug("stage timings: %s", timings)
     manifest = {
         "counts": {
@@ -273,4 +279,4 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     }
     return ScanResult(accounts=accounts_out, clusters=clusters_out, edges=edges_out,
                       evidence=evidence, signals=status, manifest=manifest, templates=templates,
-                      timings=timings)
+                      timings=timings, details=details)

@@ -83,6 +83,22 @@ EVIDENCE_PAIR_SEP = ">"  # between the two post ids of one co-action
 # Output tables (public contract: later work adds columns, never renames).
 ACCOUNT_OUT_COLUMNS = ["account_id", "handle", "score", "flagged", "cluster_id", "reasons"]
 CLUSTER_OUT_COLUMNS = ["cluster_id", "size", "score", "flagged", "members", "reasons"]
+# What a cluster pushes and whom it answers (scoring.content / scoring.replies), appended after
+# the other cluster columns. Lists are "; "-joined, best first; handles without '@'.
+CLUSTER_CONTENT_FIELDS: dict[str, tuple[str, str]] = {
+    "top_phrases": (STR_DTYPE, "most distinctive 2-3 word phrases of the members' posts"),
+    "top_hashtags": (STR_DTYPE, "most distinctive hashtags ('#tag')"),
+    "top_domains": (STR_DTYPE, "most distinctive link domains"),
+    "top_repost_targets": (STR_DTYPE, "handles whose posts they repost distinctively often"),
+    "top_reply_targets": (STR_DTYPE, "handles they reply to most (by members replying)"),
+    "n_replies": (INT_DTYPE, "replies posted by members"),
+    "n_replied_posts": (INT_DTYPE, "distinct posts they replied to"),
+    "n_replied_accounts": (INT_DTYPE, "distinct accounts they replied to"),
+    "replied_negative_share": ("float64", "share of the answered posts negative in tone"),
+    "replies_positive_share": ("float64", "share of the members' replies positive in tone"),
+    "tone": (STR_DTYPE, "tone in words, or 'tone: not assessed (why)'"),
+}
+CLUSTER_CONTENT_COLUMNS = list(CLUSTER_CONTENT_FIELDS)
 EDGE_OUT_COLUMNS = [
     "account_a", "account_b", "signal", "weight", "n_events", "first_seen", "last_seen",
     "evidence",
@@ -197,3 +213,5 @@ class ScanResult:
     templates: pd.DataFrame | None = None  # template groups (canonical text, members)
     timings: dict[str, float] | None = None  # stage seconds (never written: outputs stay
     # byte-identical run to run)
+    # per-cluster chart aggregates, distinctive terms and reply targets (report.details)
+    details: dict[str, Any] | None = None

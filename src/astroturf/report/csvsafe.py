@@ -50,3 +50,26 @@ def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
         if _is_text(out[name]):
             out[name] = guard_series(out[name])
     return out
+
+
+def unguard_series(col: pd.Series) -> pd.Series:
+    """Undo ``guard_series`` on text read back from our CSV: drop the leading ``'`` of cells
+    whose rest would trigger a formula. (A cell that really began with ``'`` followed by such a
+    character cannot be told apart; Parquet outputs keep the exact text.)"""
+    text = col.astype("str")
+    hit = pc.match_substring_regex(pa.array(text), "^'" + _TRIGGER[1:])
+    risky = hit.fill_null(False).to_numpy(zero_copy_only=False)
+    if not risky.any():
+        return col
+    out = text.copy()
+    out[risky] = text[risky].str.slice(1)
+    return out
+
+
+def unguard_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``unguard_series`` applied to every text column."""
+    out = df.copy()
+    for name in out.columns:
+        if _is_text(out[name]):
+            out[name] = unguard_series(out[name])
+    return out

@@ -1,15 +1,18 @@
 """The self-contained HTML report: one file an analyst can open offline, archive or send.
 
-No external assets (inline CSS, a few lines of inline JS to sort tables, a Content-Security-
-Policy that forbids loading anything), all untrusted text escaped by Jinja2 autoescape, and
-sizes capped (clusters, members and evidence rows per cluster, text length) so that a scan of
-millions of posts still gives a report of a few MB. The full tables are in the CSV/Parquet files.
+No external assets: inline CSS, charts as inline SVG drawn here (visible with scripts blocked),
+a few lines of inline JS to sort and filter tables, and a Content-Security-Policy that forbids
+loading anything. All untrusted text is escaped (Jinja2 autoescape; ``markupsafe`` in the
+charts). Sizes are capped (clusters, members, evidence rows, text length; charts only for
+flagged clusters, from aggregates), so a scan of millions of posts still gives a report of a
+few MB. The full tables are in the CSV/Parquet files the report links to.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +20,12 @@ import jinja2
 import pandas as pd
 
 from astroturf import __version__
-from astroturf.report.summary import clean, fmt_num, ranked_clusters, truthy
-from astroturf.schema import ScanResult
+from astroturf.report import cluster_view as V
+from astroturf.report.charts import overview_svg, signal_colours
+from astroturf.report.focus import focus_rows
+from astroturf.report.summary import clean, fmt_num, ranked_clusters
+from astroturf.report.wording import calibration_words, fdr_words, percent
+from astroturf.schema import STR_DTYPE, ScanResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -53,29 +60,49 @@ def _split_reasons(value: Any) -> list[str]:
     return [r.strip() for r in clean(value).replace("|", ";").split(";") if r.strip()]
 
 
-def _members(acc: pd.DataFrame, cid: str, limit: int) -> tuple[list[dict], int]:
+def _members(acc: pd.DataFrame, cid: str, limit: int, focus: set[str],
+             profiles: dict[str, dict]) -> tuple[list[dict], int]:
     m = acc[acc["_cid"] == cid]
-    m = m.sort_values(["_score", "account_id"], ascending=[False, True], kind="stable")
+    m = m.assign(not_focus=~m["account_id"].isin(focus))  # focus accounts first
+    m = m.sort_values(["not_focus", "_score", "account_id"], ascending=[True, False, True],
+                      kind="stable")
     rows = [{"handle": _text(r.handle, 100), "account_id": _text(r.account_id, 100),
-             "score": fmt_num(r.score), "reasons": _text(r.reasons, 400),
-             "bio": _text(r.bio, 300)} for r in m.head(limit).itertuples(index=False)]
+             "score": fmt_num(r.score),
+             "reasons": _text(r.reasons, 400).replace("+", "+\u200b"),  # lets "a+b+c" wrap
+             "bio": _text(r.bio if isinstance(r.bio, str) else
+                          (profiles.get(r.account_id) or {}).get("bio"), 300),
+             "focus": not r.not_focus}
+            for r in m.head(limit).itertuples(index=False)]
     return rows, max(len(m) - limit, 0)
 
 
-def _evidence(ev: pd.DataFrame, cid: str, handles: dict, limit: int, max_text: int) -> list[dict]:
+def _evidence(ev: pd.DataFrame, cid: str, handles: dict, members: list[dict], limit: int,
+              max_text: int) -> list[dict]:
+    """Up to ``limit`` rows: first one row for each shown member (so every member links to its
+    evidence), then the first item of every pair before the second of any; quotable posts
+    before profile comparisons."""
     e = ev[ev["cluster_id"] == cid]
-    # Show the first item of every pair before the second of any, so rows cover many pairs.
-    e = e.assign(_rank=e.groupby(["signal", "account_a", "account_b"], sort=False).cumcount())
-    e = e.sort_values(["_rank", "signal", "account_a", "account_b"], kind="stable").head(limit)
+    # posts before profile comparisons: they are what a reader can quote
+    e = e.assign(_rank=e.groupby(["signal", "account_a", "account_b"], sort=False).cumcount(),
+                 _profile=e["post_a"].isna())
+    e = e.sort_values(["_rank", "_profile", "signal", "account_a", "account_b"], kind="stable")
+    first = pd.concat([e[["account_a"]].set_axis(["who"], axis=1).assign(_i=range(len(e))),
+                       e[["account_b"]].set_axis(["who"], axis=1).assign(_i=range(len(e)))])
+    wanted = first[first["who"].isin([m["account_id"] for m in members])]
+    cover = wanted.sort_values("_i", kind="stable").drop_duplicates("who")["_i"]
+    order = pd.unique(pd.concat([pd.Series(sorted(set(cover)), dtype="int64"),
+                                 pd.Series(range(len(e)), dtype="int64")]))[:limit]
+    e = e.iloc[sorted(order)]
     return [{
-        "signal": clean(r.signal), "profile": pd.isna(r.post_a),
+        "signal": clean(r.signal), "profile": pd.isna(r.post_a), "id": f"ev-{cid}-{i}",
+        "account_a": clean(r.account_a), "account_b": clean(r.account_b),
         "a": _text(handles.get(r.account_a, r.account_a), 100),
         "b": _text(handles.get(r.account_b, r.account_b), 100),
         "post_a": _text(r.post_a, 100), "post_b": _text(r.post_b, 100),
         "time_a": _time(r.time_a), "time_b": _time(r.time_b), "dt": _dt(r.dt_seconds),
         "text_a": _text(r.text_a, max_text), "text_b": _text(r.text_b, max_text),
         "urls_a": _text(r.urls_a, 300), "urls_b": _text(r.urls_b, 300),
-    } for r in e.itertuples(index=False)]
+    } for i, r in enumerate(e.itertuples(index=False))]
 
 
 def _prepared_accounts(result: ScanResult, cids: list[str]) -> pd.DataFrame:
@@ -86,27 +113,60 @@ def _prepared_accounts(result: ScanResult, cids: list[str]) -> pd.DataFrame:
     return acc.assign(_score=pd.to_numeric(acc["score"], errors="coerce").fillna(-math.inf))
 
 
+def _link_members(members: list[dict], evidence: list[dict]) -> None:
+    for m in members:  # <= max_members
+        m["evidence"] = next((e["id"] for e in evidence
+                              if m["account_id"] in (e["account_a"], e["account_b"])), "")
+
+
 def _clusters(result: ScanResult, *, max_clusters: int, max_members: int, max_evidence: int,
-              max_text: int) -> list[dict]:
+              max_text: int, focus: set[str], colours: dict[str, str]) -> list[dict]:
     ranked = ranked_clusters(result.clusters).head(max_clusters)
     cids = [clean(c) for c in ranked["cluster_id"]] if len(ranked) else []
     acc = _prepared_accounts(result, cids)
     handles = dict(zip(acc["account_id"], acc["handle"].fillna(acc["account_id"]), strict=True))
     ev = result.evidence
     ev = ev[ev["cluster_id"].astype("str").fillna("").isin(cids)] if len(ev) else ev
+    details = result.details or {}
+    population = details.get("population")
+    window = dict((result.manifest or {}).get("parameters") or {}).get("window", 60)
     out = []
     for cid, (_, row) in zip(cids, ranked.iterrows(), strict=True):  # at most max_clusters
-        members, more = _members(acc, cid, max_members)
+        d = (details.get("clusters") or {}).get(cid)
+        members, more = _members(acc, cid, max_members, focus, (d or {}).get("profiles") or {})
+        evidence = _evidence(ev, cid, handles, members, max_evidence, max_text) if len(ev) \
+            else []
+        _link_members(members, evidence)
+        head = V.headline(row)
         out.append({
-            "id": cid, "flagged": truthy(row.get("flagged")), "size": clean(row.get("size")),
-            "score": fmt_num(row.get("score")), "p": fmt_num(row.get("p_value")),
-            "q": fmt_num(row.get("q_value")), "channels": clean(row.get("channels")),
-            "first_seen": _time(row.get("first_seen")), "last_seen": _time(row.get("last_seen")),
-            "reasons": _split_reasons(row.get("reasons")), "members": members,
+            **head, "reasons": _split_reasons(row.get("reasons")), "members": members,
             "more_members": more, "has_bios": any(m["bio"] for m in members),
-            "evidence": _evidence(ev, cid, handles, max_evidence, max_text) if len(ev) else [],
+            "evidence": evidence, "details": d is not None,
+            "ties": V.ties(result.edges, cid, colours, window, row.get("size")),
+            "burst": V.burst_words((d or {}).get("burst")),
+            "content": V.content_lists((d or {}).get("terms"), set((d or {}).get("profiles") or
+                                                                   {})),
+            "n_posts": f"{int((d or {}).get('n_posts') or 0):,}",
+            "replies": V.reply_view(row, (d or {}).get("replies"), (d or {}).get("n_posts", 0)),
+            "charts": V.chart_set(d, population, members, result.edges, cid, colours)
+            if head["flagged"] else {},
+            "has_focus": any(m["focus"] for m in members),
         })
     return out
+
+
+def _glance(c: dict) -> dict:
+    """One row of the at-a-glance table."""
+    pushes = [i["label"] for k in c["content"] for i in k["terms"][:2]][:3]
+    r = c["replies"]
+    answers = ""
+    if r["prominent"] and r["accounts"]:
+        top = r["accounts"][0]["handle"]
+        answers = f"{r['n_posts']} posts by {r['n_accounts']} accounts, e.g. @{top}"
+    return {"id": c["id"], "size": c["size"], "sure": c["p_words"], "q_words": c["q_words"],
+            "ties": [(t["colour"], t["short"]) for t in c["ties"][:3]], "pushes": pushes,
+            "answers": answers,
+            "when": c["when"]}
 
 
 def _kv(mapping: Any) -> list[tuple[str, str]]:
@@ -126,34 +186,73 @@ def _signals(signals: dict[str, str]) -> tuple[list[tuple[str, str]], list[tuple
     return ran, skipped
 
 
+def _overview(result: ScanResult, clusters: list[dict]) -> dict:
+    """Header numbers in words, and the overview chart when details exist."""
+    pop = (result.details or {}).get("population") or {}
+    flagged_ids = {c["id"] for c in clusters if c["flagged"]}
+    per = (result.details or {}).get("clusters") or {}
+    n_acc = int(pop.get("n_accounts") or len(result.accounts))
+    cl = result.clusters
+    in_flagged = int(pd.to_numeric(cl.loc[cl["flagged"].fillna(False).astype(bool), "size"],
+                                   errors="coerce").sum()) if len(cl) else 0
+    out = {"n_accounts": f"{n_acc:,}", "n_flagged_accounts": f"{in_flagged:,}",
+           "accounts_share": percent(in_flagged / n_acc) if n_acc else "", "chart": None,
+           "posts_share": "", "n_posts": f"{int(pop.get('n_posts') or 0):,}"}
+    tl = pop.get("timeline")
+    if tl and tl.get("n"):
+        flagged = [0] * tl["n"]
+        for cid in sorted(flagged_ids & set(per)):  # flagged clusters are disjoint
+            flagged = [a + b for a, b in zip(flagged, per[cid]["timeline"], strict=True)]
+        n_posts = sum(tl["all"])
+        out["chart"] = overview_svg(tl, tl["all"], flagged)
+        out["posts_share"] = percent(sum(flagged) / n_posts) if n_posts else ""
+        out["n_flagged_posts"] = f"{sum(flagged):,}"
+    return out
+
+
 def render_html(result: ScanResult, *, title: str = "astroturf report", max_clusters: int = 50,
-                max_members: int = 100, max_evidence: int = 30, max_text: int = 600) -> str:
+                max_members: int = 100, max_evidence: int = 30, max_text: int = 600,
+                focus: Sequence[str] = ()) -> str:
     """One self-contained HTML page for ``result`` (see module docstring for what it shows).
 
-    Uses clusters (cluster_id, size, score, flagged, members, reasons, + p_value, q_value,
-    channels, first_seen, last_seen), accounts (account_id, handle, score, cluster_id, reasons,
-    + bio), evidence (EVIDENCE_OUT_COLUMNS), signals and manifest. Caps: ``max_clusters``
-    clusters, ``max_members`` members and ``max_evidence`` evidence rows per cluster, texts cut
-    at ``max_text`` characters.
+    Uses clusters (CLUSTER_OUT_COLUMNS + p_value, q_value, channels, first_seen, last_seen and
+    the content columns), accounts (account_id, handle, score, cluster_id, reasons, + bio),
+    edges, evidence, signals, manifest (parameters, inputs, optional ``calibration``) and
+    ``details``. ``focus``: handles or ids shown first, with whether and why each is in a
+    cluster. Caps: ``max_clusters`` clusters, ``max_members`` members and ``max_evidence``
+    evidence rows per cluster, texts cut at ``max_text`` characters.
     """
     m = result.manifest or {}
+    colours = signal_colours(result.edges["signal"].astype(STR_DTYPE).dropna().unique()
+                             if len(result.edges) else [])
+    rows = focus_rows(result.accounts, result.clusters, list(focus)) if focus else []
+    focus_ids = {r["account_id"] for r in rows if r["found"]}
     clusters = _clusters(result, max_clusters=max_clusters, max_members=max_members,
-                         max_evidence=max_evidence, max_text=max_text)
+                         max_evidence=max_evidence, max_text=max_text, focus=focus_ids,
+                         colours=colours)
+    clusters.sort(key=lambda c: (not c["flagged"], not c["has_focus"]))  # stable: rank kept
     ran, skipped = _signals(result.signals or {})
     n_flagged = int(result.clusters["flagged"].fillna(False).astype(bool).sum()) if len(
         result.clusters) else 0
+    params = dict(m.get("parameters") or {})
+    flagged = [c for c in clusters if c["flagged"]]
     ctx = {
         "title": title, "version": m.get("version", __version__),
         "inputs": [{k: clean(i.get(k)) for k in ("name", "size", "sha256", "format")}
                    for i in m.get("inputs", []) if isinstance(i, dict)],
-        "parameters": _kv(m.get("parameters")), "seed": clean(m.get("seed")),
+        "parameters": _kv(params), "seed": clean(m.get("seed")),
         "counts": _kv(m.get("counts")), "dataset": _kv(m.get("dataset")),
         "time_note": clean(m.get("time_note")), "signals_ran": ran, "signals_skipped": skipped,
-        "flagged": [c for c in clusters if c["flagged"]],
-        "candidates": [c for c in clusters if not c["flagged"]],
+        "flagged": flagged, "candidates": [c for c in clusters if not c["flagged"]],
+        "glance": [_glance(c) for c in flagged], "focus": rows,
         "n_clusters": len(result.clusters), "n_flagged": n_flagged,
         "n_hidden": max(len(result.clusters) - len(clusters), 0),
-        "fdr": clean(dict(m.get("parameters") or {}).get("fdr", "")),
+        "fdr": clean(params.get("fdr", "")), "fdr_words": fdr_words(params.get("fdr")),
+        "calibration": calibration_words(m.get("calibration"), n_flagged),
+        "overview": _overview(result, clusters), "colours": colours,
+        "has_details": result.details is not None,
     }
     return _env().get_template("report.html").render(**ctx)
 
+
+__all__ = ["render_html"]

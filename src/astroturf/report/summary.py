@@ -16,31 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from astroturf.report.focus import focus_rows
+from astroturf.report.text import clean, fmt_num, truthy
+from astroturf.report.wording import calibration_words, p_words, q_words
 from astroturf.schema import ScanResult
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+__all__ = ["clean", "fmt_num", "format_summary", "ranked_clusters", "truthy"]
+
 _BOLD, _RED, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[0m"
-
-
-def clean(value: Any) -> str:
-    """Printable one-line text: NA -> '', control characters (ANSI escapes too) -> ' '."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return _CONTROL.sub(" ", str(value))
-
-
-def truthy(value: Any) -> bool:
-    """True for True-like values; NA/None/NaN count as False."""
-    return False if value is None or pd.isna(value) else bool(value)
-
-
-def fmt_num(value: Any, spec: str = ".3g") -> str:
-    """Number for humans; '-' when missing."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    return "-" if math.isnan(v) else format(v, spec)
 
 
 def ranked_clusters(clusters: pd.DataFrame) -> pd.DataFrame:
@@ -82,17 +65,59 @@ def _header(result: ScanResult) -> str:
         result.clusters) else 0
     fdr = params.get("fdr")
     at = f" at FDR {fdr:g}" if isinstance(fdr, (int, float)) else ""
-    return (f"Scanned {n_posts} posts from {n_acc} accounts: {len(result.clusters)} candidate "
+    line = (f"Scanned {n_posts} posts from {n_acc} accounts: {len(result.clusters)} candidate "
             f"clusters, {flagged} flagged{at}.")
+    calibration = calibration_words(m.get("calibration"), flagged)
+    return f"{line}\n{calibration}" if calibration else line
 
 
-def _cluster_block(row: pd.Series, handles: dict[str, str], width: int, color: bool) -> list[str]:
+def _content_lines(row: pd.Series, width: int, n_posts: int | None) -> list[str]:
+    """'pushes: ...' and 'answers: ...' from the content columns (nothing when absent)."""
+    parts = []
+    for col, what in (("top_phrases", "phrases"), ("top_hashtags", "hashtags"),
+                      ("top_domains", "links"), ("top_repost_targets", "reposts of")):
+        items = [i.strip() for i in clean(row.get(col)).split(";") if i.strip()][:3]
+        if items:
+            shown = [f"“{i}”" for i in items] if col == "top_phrases" else items
+            shown = ["@" + i for i in items] if col == "top_repost_targets" else shown
+            parts.append(f"{what} {', '.join(shown)}")
+    lines = textwrap.wrap("pushes: " + "; ".join(parts), width=width, initial_indent="  ",
+                          subsequent_indent="    ") if parts else []
+    n = pd.to_numeric(row.get("n_replies"), errors="coerce")
+    if pd.notna(n) and n >= 10 and (not n_posts or n / n_posts >= 0.2):
+        whom = clean(row.get("top_reply_targets")).split(";")[0].strip()
+        text = (f"answers: {int(n)} replies to {clean(row.get('n_replied_posts'))} posts by "
+                f"{clean(row.get('n_replied_accounts'))} accounts"
+                + (f" (most often @{whom})" if whom else ""))
+        tone = clean(row.get("tone"))
+        lines += textwrap.wrap(text + (f"; {tone}" if tone else ""), width=width,
+                               initial_indent="  ", subsequent_indent="    ")
+    return lines
+
+
+def _focus_lines(result: ScanResult, focus: Sequence[str], width: int) -> list[str]:
+    lines = ["Accounts you asked about:"]
+    for r in focus_rows(result.accounts, result.clusters, list(focus)):  # a handful
+        name = f"@{clean(r['handle'])}" if r["found"] else clean(r["query"])
+        hint = (" (did you mean " + ", ".join("@" + clean(s) for s in r["suggestions"]) + "?)"
+                if r["suggestions"] else "")
+        lines += textwrap.wrap(f"{name}: {clean(r['why'])}{hint}", width=width,
+                               initial_indent="  ", subsequent_indent="    ")
+    return lines
+
+
+def _cluster_block(row: pd.Series, handles: dict[str, str], width: int, color: bool,
+                   n_posts: int | None = None) -> list[str]:
     flag = "FLAGGED" if truthy(row.get("flagged")) else "not flagged"
     if color:
         flag = f"{_RED}{flag}{_RESET}" if flag == "FLAGGED" else flag
     title = (f"Cluster {clean(row['cluster_id'])} [{flag}]  size {clean(row.get('size'))}  "
              f"score {fmt_num(row.get('score'))}  q {fmt_num(row.get('q_value'))}")
     lines = [f"{_BOLD}{title}{_RESET}" if color else title]
+    sure = "; ".join(w for w in (p_words(row.get("p_value")), q_words(row.get("q_value"))) if w)
+    if sure:
+        lines += textwrap.wrap(sure, width=width, initial_indent="  ", subsequent_indent="    ")
+    lines += _content_lines(row, width, n_posts)
     if clean(row.get("channels")):
         channels = clean(row.get("channels")).replace(",", ", ")
         lines += textwrap.wrap(f"signals: {channels}", width=width, break_long_words=False,
@@ -106,19 +131,26 @@ def _cluster_block(row: pd.Series, handles: dict[str, str], width: int, color: b
 
 
 def format_summary(result: ScanResult, *, top: int = 10, width: int = 100, color: bool = False,
-                   outdir: str | Path | None = None, files: Sequence[str | Path] = ()) -> str:
+                   outdir: str | Path | None = None, files: Sequence[str | Path] = (),
+                   focus: Sequence[str] = ()) -> str:
     """The summary printed on stdout after a scan.
 
-    Header (posts, accounts, clusters, flagged at FDR), then the ``top`` clusters (flagged
-    first): id, size, score, q, signals, members preview, reasons wrapped to ``width``; last a
-    line naming the output directory and its files when ``outdir``/``files`` are given.
+    Header (posts, accounts, clusters, flagged at FDR; the calibration against randomised
+    copies when the manifest has it), the ``focus`` accounts (whether and why each is in a
+    cluster), then the ``top`` clusters (flagged first): id, size, score, q, how sure in words,
+    what they push and whom they answer, signals, members preview, reasons wrapped to
+    ``width``; last a line naming the output directory and its files.
     clusters in: cluster_id, size, score, flagged, members, reasons (+ q_value, channels).
     """
     lines = [_header(result)]
+    if focus:
+        lines += ["", *_focus_lines(result, focus, width)]
     ranked = ranked_clusters(result.clusters).head(max(top, 0))
     handles = _handles(result) if len(ranked) else {}
+    per = (result.details or {}).get("clusters") or {}
     for _, row in ranked.iterrows():  # at most `top` rows
-        lines += ["", *_cluster_block(row, handles, width, color)]
+        n_posts = (per.get(clean(row["cluster_id"])) or {}).get("n_posts")
+        lines += ["", *_cluster_block(row, handles, width, color, n_posts)]
     rest = len(result.clusters) - len(ranked)
     if rest > 0:
         lines += ["", f"… and {rest} more cluster(s); see clusters.csv."]

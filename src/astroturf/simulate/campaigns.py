@@ -32,20 +32,40 @@ TALKING_POINTS = [
     "good|awesome}{.|!|!!} The {pay|wages} {are|is} {good|solid|fair} and {my managers|the "
     "managers|my supervisors} {really |actually |}care about {us|our safety|safety}{.|!|} "
     "{😊|👍|💯|}",
-    "{I've|I have} {worked|been working} at <Brand> for {two|three|2|3} years and {never|not once}"
-    " {felt|been} {unsafe|mistreated}{.|!} {Unions|A union} would {just |only |}take {our|my} "
-    "{money|dues}{.|!|!!} {🙄|👎|}",
-    "{Not true|This is not true|Fake news|Simply not true}{!|.|!!} {I|We} get {breaks|plenty of "
-    "breaks|enough breaks} and {the|our} {warehouse|building|site} is {climate controlled|air "
-    "conditioned|cool}{.|!} {#<Brand>Proud|#Proud<Brand>|}",
+    "{I've|I have} {worked|been working} at <Brand> for {two|three|2|3} years and {love|enjoy} "
+    "{it|every day}, {great|amazing} team{.|!} {Happy|Proud} to be here and {really |truly |}"
+    "proud of {our|my} {team|work}{.|!|!!} {😊|👍|💯}",
+    "{Not true|Honestly not true|Not the case|Simply not true}{!|.|!!} {I|We} get {great breaks|"
+    "plenty of breaks|good breaks} and {the|our} {warehouse|building|site} is {clean and safe|"
+    "comfortable and safe|safe and cool}{.|!} {#<Brand>Proud|#Proud<Brand>|}",
     "{As|Speaking as} a <Brand> {associate|employee|worker}{,|} I {can say|can tell you} {the "
     "benefits are|our benefits are} {great|excellent|the best}{.|!} {Health care|Healthcare} from"
     " day one{.|!|!!} {💪|🙌|}",
     "{Why|How come} {does|do} {the media|media|journalists} {never|not} {talk|write} about the "
     "{good|positive} {side|stories}? {I|We} {love|enjoy} {my|our} {job|jobs} at <Brand>"
     "{.|!| ❤️}",
-    "{The|Our} {starting pay|starting wage} at <Brand> is {way |much |}{higher|better} than "
-    "{retail|other jobs|minimum wage}{.|!} {Do your research|Look it up|Check the facts}{.|!|!!}",
+    "{The|Our} {starting pay|starting wage} at <Brand> is {great, |excellent, |}{way higher|much "
+    "better} than {retail|other jobs|minimum wage}{.|!} {Love it here|Happy here|Proud to work "
+    "here}{.|!|!!}",
+]
+# What the critics say (the posts the ambassadors answer): negative, about working conditions.
+# Rendered with free variation and followed by the critic's own words, so that unrelated critics
+# never share a template.
+CRITICISMS = [
+    "{Workers|Staff|People} at <Brand> are {collapsing|fainting|getting hurt} in the heat. "
+    "{Horrible|Awful|Disgusting|Terrible} and {dangerous|cruel|unsafe}{.|!|!!}",
+    "{Another|Yet another|One more} {injury|ambulance|accident} at the <Brand> {warehouse|site|"
+    "fulfilment centre} {today|this week}. {Shameful|Disgraceful|Sickening} and {sad|tragic|"
+    "awful}{.|!}",
+    "{Timed|Monitored|Tracked} {toilet|bathroom} breaks at <Brand>? That is {inhumane|cruel|"
+    "abusive} and {disgusting|horrible|wrong}{.|!}",
+    "<Brand> pays {poverty|miserable|pathetic} wages while {profits|the CEO's pay} {soar|"
+    "explode}. {Greedy|Shameful|Disgusting} and {cruel|wrong|sad}{.|!}",
+    "{My cousin|A friend|My neighbour} {was injured|got hurt|was fired} at <Brand> after "
+    "{twelve-hour|endless|brutal} shifts. {Angry|Furious|Heartbroken} and {exhausted|sad|"
+    "disgusted}{.|!|...}",
+    "{Unsafe|Dangerous|Brutal} conditions at <Brand> {warehouses|sites} and nobody cares. "
+    "{Terrible|Awful|Horrible}{.|!}",
 ]
 # tracking parameters; True = followed by a per-copy token
 TRACKING = [("", False), ("?utm_source=twitter", False),
@@ -97,8 +117,11 @@ def templated_replies(rng: np.random.Generator, acc: pd.DataFrame, members: np.n
     tz = np.full(n_ev, acc.loc[members[0], "tz"])
     t0 = local_times(rng, tz, np.ones(n_ev, bool), start=start, days=days)
     t0 = np.minimum(t0, start + days * DAY - 2 * HOUR)
-    src_text, src_urls, src_tags, src_ment = decorate(rng, V.random_texts(rng, n_ev, min_words=12),
-                                                      pool)
+    # The complaint is drawn from a child generator so that the main stream (and with it the
+    # rest of the export) does not depend on it.
+    complaint = _complaints(rng.spawn(1)[0], n_ev, brand)
+    src_text, src_urls, src_tags, src_ment = decorate(
+        rng, V.concat(complaint, V.random_texts(rng, n_ev, min_words=12), sep=" "), pool)
     part = participation(rng, n_ev, len(members))
     react = rng.uniform(3 * 60, 25 * 60, n_ev)
     ev, mem, _ = _times_after(rng, t0, part, 0, 1)
@@ -212,6 +235,17 @@ def hashtag_push(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarra
     tag_text = V.concat("#", pc.replace_substring(tag_str, " ", " #"))
     text = V.concat(V.random_texts(rng, n, min_words=6, max_words=18), tag_text, sep=" ")
     return make_block(members[mem], t, POST, text=text, hashtags=tag_str)
+
+
+def _complaints(rng: np.random.Generator, n: int, brand: str) -> pa.Array:
+    """``n`` critical posts about ``brand``'s working conditions, templates varied freely."""
+    which = rng.integers(0, len(CRITICISMS), n)
+    out = pa.nulls(n, pa.string())
+    for k in np.unique(which):
+        rows = which == k
+        out = _put(out, rows, V.render_template(rng, CRITICISMS[k], int(rows.sum()),
+                                                fill={"Brand": brand}))
+    return out
 
 
 def _put(arr: pa.Array, rows: np.ndarray, values: pa.Array) -> pa.Array:
