@@ -133,9 +133,24 @@ def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *
         ev = collect(chans, n)
         pairs = timer.run("calibration: null pairs", lambda ev=ev: fuse_pairs(ev, light=True))
         pair_cal.add(pairs["log10_p"].to_numpy())
-        strong = pairs[pairs["log10_p"].to_numpy() <= level]
-        runs.append(NullRun(ev=restrict(ev, strong["pair"].to_numpy()), pairs=strong))
+        keep = among_candidates(pairs, level)
+        runs.append(NullRun(ev=restrict(ev, pairs["pair"].to_numpy()[keep]),
+                            pairs=pairs[keep].reset_index(drop=True)))
     return runs, pair_cal
+
+
+def among_candidates(pairs: pd.DataFrame, level: float) -> np.ndarray:
+    """Pairs whose two accounts are both in some candidate pair (log10 p <= level): the only
+    accounts communities can hold, since calibration only ever weakens a pair. Weak pairs
+    among them stay: they are part of a cluster's evidence (a profile group is many weak
+    links)."""
+    strong = pairs["log10_p"].to_numpy() <= level
+    nodes = np.zeros(int(max(pairs["a"].max(), pairs["b"].max()) + 1) if len(pairs) else 0,
+                     bool)
+    nodes[pairs["a"].to_numpy()[strong]] = True
+    nodes[pairs["b"].to_numpy()[strong]] = True
+    return nodes[pairs["a"].to_numpy()] & nodes[pairs["b"].to_numpy()] if len(pairs) else (
+        np.zeros(0, bool))
 
 
 def cluster_null(sd: ScanData, params: ScanParams, runs: list[NullRun], g: PairCalibration,
@@ -184,6 +199,18 @@ def verdicts(tests: pd.DataFrame, null: NullDistribution, *, fdr: float) -> pd.D
     return t
 
 
+def flagged_members(tests: pd.DataFrame, merges: pd.DataFrame | None) -> np.ndarray:
+    """Account codes in the significant sub-groups of the flagged clusters: the level is the
+    weakest statistic among the flagged clusters (the calibrated flagging threshold)."""
+    from astroturf.stats.cluster_test import significant_members
+
+    flagged = tests[tests["flagged"]] if len(tests) else tests
+    if merges is None or len(flagged) == 0:
+        return np.zeros(0, np.int64)
+    level = float(flagged["log10_p"].max())
+    return significant_members(merges, flagged["community"].to_numpy(), level)
+
+
 def calibration_summary(tests: pd.DataFrame, null: NullDistribution, params: ScanParams
                         ) -> dict:
     """The manifest's calibration section (what chance produced on this data, in numbers)."""
@@ -221,6 +248,7 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     from astroturf.scoring.verdicts import (
         accounts_table,
         cluster_of_account,
+        member_flags,
         number_clusters,
         reported_edges,
     )
@@ -240,17 +268,20 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     pairs = calibrate_pairs(analytic, g)
     labels = timer.run("communities", lambda: detect_communities(
         pairs, n_accounts=sd.n_accounts, seed=params.seed, resolution=params.resolution))
-    strong = analytic["pair"].to_numpy()[analytic["log10_p"].to_numpy()
-                                          <= candidate_level(sd.n_accounts)]
+    strong = analytic["pair"].to_numpy()[among_candidates(analytic,
+                                                          candidate_level(sd.n_accounts))]
     tests = timer.run("cluster tests", lambda: cluster_tests(
         restrict(ev, strong), labels, min_size=max(2, params.min_cluster_size), calibrate=g))
+    merges = tests.attrs.get("merges")
     null = cluster_null(sd, params, runs, g, timer=timer)
     tests = number_clusters(verdicts(tests, null, fdr=params.fdr), labels)
     cid = cluster_of_account(tests, labels)
+    flagged = member_flags(tests, cid, flagged_members(tests, merges), pairs, ev,
+                           fdr=params.fdr)
     features = timer.run("account features",
                          lambda: account_features(data.posts, data.accounts))
     accounts_out = timer.run("accounts table", lambda: accounts_table(
-        sd, ev, pairs, tests, cid, features))
+        sd, ev, pairs, tests, cid, features, flagged))
     clusters_out = timer.run("clusters table", lambda: clusters_table(
         sd, ev, pairs, tests, cid, features, fdr=params.fdr, burst_hours=params.burst_hours,
         window=params.window))

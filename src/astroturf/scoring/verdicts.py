@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln
 
 from astroturf.kernels.sweep import NAT
 from astroturf.scandata import ScanData
@@ -23,6 +24,7 @@ from astroturf.signals.base import to_schema_edges
 from astroturf.stats.fusion import Evidence
 
 LOG10_Q_HALF = -np.log10(0.05)
+LN10 = np.log(10.0)
 MEMBERS_PREVIEW = 10
 
 
@@ -61,6 +63,81 @@ def cluster_of_account(tests: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
     return cid
 
 
+def member_flags(tests: pd.DataFrame, cid: np.ndarray, members: np.ndarray,
+                 pairs: pd.DataFrame, ev: Evidence, *, fdr: float) -> np.ndarray:
+    """Flagged accounts of the flagged clusters.
+
+    A flagged cluster is evidence about its significant sub-group S
+    (``stats.cluster_test.significant_members``): those members are flagged. Another member a
+    is flagged only when its own links into S beat chance, searched as community detection
+    searched: some k of its links to the |S| members at least as strong as its k-th best, for
+    one of the n - |S| other accounts, has probability at most (n - |S|) C(|S|, k) t_k^k
+    (minimised over k). Links that rest on the same item (one shared client, one copied text,
+    one viral post) count once, so an account tied to a campaign only by a shared app or a
+    single reply is not accused with it.
+    """
+    n = len(cid)
+    if len(tests) == 0:
+        return np.zeros(n, bool)
+    t = tests.set_index("cluster_id")
+    inc = cid > 0
+    in_flagged = np.zeros(n, bool)
+    in_flagged[inc] = t["flagged"].reindex(cid[inc]).to_numpy(bool)
+    sig = np.zeros(n, bool)
+    sig[np.asarray(members, np.int64)] = True
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    link = in_flagged[a] & (cid[a] == cid[b]) & (sig[a] ^ sig[b]) & (
+        pairs["log10_p"].to_numpy() < 0)
+    if not link.any():
+        return in_flagged & sig
+    outer = np.where(sig[a[link]], b[link], a[link])
+    lp = pairs["log10_p"].to_numpy()[link]
+    item = _link_items(ev, pairs["pair"].to_numpy()[link])
+    # one link per (outer account, item): the strongest
+    order = np.lexsort((lp, item, outer))
+    o, it, l = outer[order], item[order], lp[order]
+    first = np.r_[True, (o[1:] != o[:-1]) | (it[1:] != it[:-1])]
+    o, l = o[first], l[first]
+    order = np.lexsort((l, o))
+    o, l = o[order], l[order]
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+    k = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1.0
+    core_size = pd.Series(sig).groupby(cid).sum()
+    s_size = core_size.reindex(cid[o]).to_numpy(float)
+    log_comb = (gammaln(s_size + 1) - gammaln(k + 1) - gammaln(np.maximum(s_size - k, 0) + 1)
+                ) / LN10
+    bound = np.log10(np.maximum(n - s_size, 1)) + log_comb + k * l
+    best = np.zeros(n)
+    np.minimum.at(best, o, bound)
+    return in_flagged & (sig | (best <= np.log10(fdr)))
+
+
+def _link_items(ev: Evidence, pair_codes: np.ndarray) -> np.ndarray:
+    """The item each link rests on: the key of its strongest channel row that carries most
+    events, as one int64 (signal, key); keyless rows stand for their signal as a whole."""
+    r = ev.rows
+    pos = np.searchsorted(np.sort(pair_codes), r["pair"].to_numpy())
+    srt = np.sort(pair_codes)
+    hit = (pos < len(srt)) & (srt[np.minimum(pos, len(srt) - 1)] == r["pair"].to_numpy())
+    rows = r[hit]
+    order = np.lexsort((rows["sig"].to_numpy(), rows["p"].to_numpy(), rows["pair"].to_numpy()))
+    rows = rows.iloc[order]
+    first = np.r_[True, rows["pair"].to_numpy()[1:] != rows["pair"].to_numpy()[:-1]]
+    best = rows[first]
+    row_index = np.flatnonzero(hit)[order][first]
+    k = ev.keys
+    key = np.full(len(best), -1, np.int64)
+    if len(k):
+        kk = k[np.isin(k["row"].to_numpy(), row_index)]
+        kk = kk.sort_values(["row", "events", "key"], ascending=[True, False, True],
+                            kind="stable").drop_duplicates("row")
+        key = pd.Series(kk["key"].to_numpy(), index=kk["row"].to_numpy()).reindex(
+            row_index).fillna(-1).to_numpy(np.int64)
+    item = best["sig"].to_numpy(np.int64) * np.int64(1 << 40) + (key + 1)
+    lut = pd.Series(item, index=best["pair"].to_numpy())
+    return lut.reindex(pair_codes).to_numpy(np.int64)
+
+
 def channel_names(mask: np.ndarray, signals: list[str], sep: str = ",") -> np.ndarray:
     """Joined signal names of each bitmask (a few distinct masks: decoded once each)."""
     mask = np.asarray(mask, np.int64)
@@ -85,7 +162,8 @@ def best_pairs(pairs: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def accounts_table(sd: ScanData, ev: Evidence, pairs: pd.DataFrame, tests: pd.DataFrame,
-                   cid: np.ndarray, features: pd.DataFrame | None) -> pd.DataFrame:
+                   cid: np.ndarray, features: pd.DataFrame | None,
+                   flagged_accounts: np.ndarray | None = None) -> pd.DataFrame:
     """accounts.csv: ACCOUNT_OUT_COLUMNS, best-pair columns, then account features."""
     n = sd.n_accounts
     handles = account_handles(sd)
@@ -102,6 +180,10 @@ def accounts_table(sd: ScanData, ev: Evidence, pairs: pd.DataFrame, tests: pd.Da
         inc = cid > 0
         lq[inc] = t["log10_q"].reindex(cid[inc]).to_numpy()
         flagged[inc] = t["flagged"].reindex(cid[inc]).to_numpy(bool)
+    if flagged_accounts is not None:
+        weak = (cid > 0) & flagged & ~flagged_accounts
+        flagged = flagged_accounts.copy()
+        lq[weak] = np.nan  # not vouched for by its cluster: scored on its own links
     evidence = np.fmax(s_pair, np.nan_to_num(-lq, nan=-np.inf))
     partner = best["partner"].fillna(-1).to_numpy(np.int64)
     live = has & (lp < 0)

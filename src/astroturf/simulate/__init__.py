@@ -39,11 +39,12 @@ log = logging.getLogger("astroturf.simulate")
 CAMPAIGN_KINDS = ("templated_replies", "retweet_ring", "copypasta", "url_push", "profile_only",
                   "hashtag_push")
 LOOKALIKE_KINDS = ("viral_wave", "share_button", "boilerplate_bio", "signup_burst",
-                   "fan_community")
+                   "fan_community", "app_users", "common_names")
 # look-alike group size as a share of all accounts, and (min, max)
 LOOKALIKE_SIZE = {"viral_wave": (0.12, 30, 600), "share_button": (0.05, 15, 400),
                   "boilerplate_bio": (0.08, 20, 800), "signup_burst": (0.05, 15, 500),
-                  "fan_community": (0.04, 10, 300)}
+                  "fan_community": (0.04, 10, 300), "app_users": (0.10, 20, 3000),
+                  "common_names": (0.08, 20, 2000)}
 
 
 @dataclass
@@ -119,6 +120,8 @@ def _lookalike_profiles(rng: np.random.Generator, acc: pd.DataFrame, g: _Group, 
         L.boilerplate_bio(rng, acc, g.members)
     elif g.kind == "signup_burst":
         L.signup_burst(rng, acc, g.members, start=start)
+    elif g.kind == "common_names":
+        L.common_names(rng, acc, g.members)
 
 
 def _group_posts(rng: np.random.Generator, acc: pd.DataFrame, g: _Group, free: np.ndarray,
@@ -134,6 +137,8 @@ def _group_posts(rng: np.random.Generator, acc: pd.DataFrame, g: _Group, free: n
         return L.fan_community(rng, acc, g.members, int(rng.choice(top)), **kw)
     if g.kind == "share_button":
         return L.share_button(rng, acc, g.members, start=kw["start"], days=kw["days"])
+    if g.kind == "app_users":
+        return L.app_users(rng, acc, g.members, start=kw["start"], days=kw["days"])
     return None
 
 

@@ -7,9 +7,12 @@ bios, a platform-migration signup week, and a fan community replying to one star
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from astroturf.simulate import vocab as V
 from astroturf.simulate.organic import (
@@ -108,3 +111,103 @@ def fan_community(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarr
     replies = make_block(members[mem], t_star[ev] + lag.astype(np.int64), REPLY, target=ev,
                          text=body)
     return attach(src, replies)
+
+
+# App-generated posts: one skeleton per app, the slots filled by each user (venues, badges,
+# songs, statistics), posted at the user's own times. Like foursquare, Shazam and follower-stats
+# apps in real timelines; several templates per app, as real apps have.
+APP_TEMPLATES = [
+    "I'm at <venue> in <city>",
+    "I just unlocked the \"<badge>\" badge on @checkapp!",
+    "I just became the mayor of <venue> on @checkapp!",
+    "#NowPlaying <song> by <artist> via @tunetag",
+    "My daily stats: <n> new followers and <m> unfollowers via <url>",
+    "I just finished a <n> km run with @runlog in <m> minutes",
+]
+_PLACES = ["Cafe", "Bar", "Station", "Library", "Gym", "Park", "Hotel", "Market", "Cinema",
+           "Pizzeria", "Museum", "Square", "Bakery", "Office", "Stadium"]
+_PLACE_WORDS = [w.capitalize() for w in V.WORDS[50:150]]
+APP_SLOTS = {
+    # real venues number in the thousands, a few of them (stations, airports) very popular
+    "venue": [f"{w} {p}" for w in _PLACE_WORDS for p in _PLACES],
+    "city": ["Milano", "Roma", "Torino", "Napoli", "Bologna", "Firenze", "Genova", "Bari",
+             "Palermo", "Verona", "Padova", "Trieste", "Brescia", "Parma", "Modena", "Lecce"],
+    "badge": ["Adventurer", "Local", "Explorer", "Shutterbug", "Newbie", "Trainspotter",
+              "Foodie", "Jetsetter", "Bookworm", "Night Owl", "Gym Rat", "Photogenic"],
+    "song": [f"{a} {b}" for a in ("Blue", "Night", "Paper", "Golden", "Neon", "Slow", "Wild",
+                                  "Late", "Silver", "Broken", "Summer", "Electric")
+             for b in ("Skies", "Drive", "Hearts", "Hour", "Rain", "Motion", "Roads", "Train",
+                       "Lights", "Dreams", "Waves", "Echoes")],
+    "artist": ["The Lanterns", "Mira Vale", "Cold Harbor", "Sol y Mar", "Kite Club",
+               "Nova Lines", "The Quiet Ones", "June Atlas", "Red Canary", "Polar Sun",
+               "The Drifters", "Lena Moss"],
+    "url": ["https://stats.example/u/a1", "https://stats.example/u/b2",
+            "https://stats.example/u/c3"],
+}
+_ZIPF = {"venue", "song"}
+
+
+_SLOT = re.compile(r"<(\w+)>")
+
+
+def _render(rng: np.random.Generator, template: str, n: int) -> pa.Array:
+    """``n`` renders of an app template, every <slot> drawn per row (vectorised concat)."""
+    parts: list[pa.Array | str] = []
+    pos = 0
+    for m in _SLOT.finditer(template):
+        parts.append(template[pos:m.start()])
+        values = APP_SLOTS.get(m.group(1)) or [str(k) for k in range(1, 60)]
+        idx = (rng.choice(len(values), n, p=V.zipf_p(len(values))) if m.group(1) in _ZIPF
+               else rng.integers(0, len(values), n))
+        parts.append(V.take(values, idx))
+        pos = m.end()
+    parts.append(template[pos:])
+    if not any(isinstance(p, pa.Array) for p in parts):
+        return pa.array([template] * n, pa.string())
+    return V.concat(*parts)
+
+
+def app_users(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray, *,
+              start: int, days: int) -> Block:
+    """Ordinary people whose apps post for them: each uses one to three app templates, posts a
+    heavy-tailed number of them (some are heavy users of one app) at their own times."""
+    n_apps = rng.integers(1, 4, len(members))
+    per_user = np.minimum(np.ceil(rng.pareto(1.2, len(members)) * 3 + 1), 80).astype(np.int64)
+    rows = np.repeat(np.arange(len(members)), per_user)
+    # each user's templates: a random start and its next n_apps - 1 templates
+    first = rng.integers(0, len(APP_TEMPLATES), len(members))
+    which = (first[rows] + rng.integers(0, n_apps[rows])) % len(APP_TEMPLATES)
+    acc_rows = members[rows]
+    t = local_times(rng, acc.loc[acc_rows, "tz"].to_numpy(), np.zeros(len(rows), bool),
+                    start=start, days=days)
+    text = pa.nulls(len(rows), pa.string())
+    for k, template in enumerate(APP_TEMPLATES):  # a handful of templates
+        sel = np.flatnonzero(which == k)
+        if len(sel):
+            rendered = _render(rng, template, len(sel))
+            idx = np.full(len(rows), -1, np.int64)
+            idx[sel] = np.arange(len(sel))
+            text = pc.if_else(pa.array(idx >= 0), rendered.take(pa.array(np.maximum(idx, 0))),
+                              text)
+    return make_block(acc_rows, t, POST, text=text)
+
+
+COMMON_FIRST = ["Giuseppe", "Maria", "Marco", "Anna", "Luca", "Francesca", "Andrea", "Sara"]
+
+
+def common_names(rng: np.random.Generator, acc: pd.DataFrame, members: np.ndarray) -> None:
+    """A population where a few first names are very common (as in any one country): display
+    names 'First Last', handles built from the first name. In place."""
+    first = np.array(COMMON_FIRST, dtype=object)[rng.integers(0, len(COMMON_FIRST),
+                                                              len(members))]
+    last = np.array(V.LAST_NAMES, dtype=object)[rng.integers(0, len(V.LAST_NAMES),
+                                                              len(members))]
+    digits = rng.integers(0, 100, len(members)).astype(str)
+    style = rng.integers(0, 3, len(members))
+    low = np.char.lower(first.astype(str))
+    handle = np.where(style == 0, np.char.add(low, np.char.lower(last.astype(str))),
+                      np.where(style == 1, np.char.add(np.char.add(low, "_"), digits),
+                               np.char.add(low, digits)))
+    acc.loc[members, "display_name"] = np.char.add(np.char.add(first.astype(str), " "),
+                                                   last.astype(str))
+    acc.loc[members, "handle"] = handle

@@ -67,7 +67,12 @@ def core_bounds(a: np.ndarray, b: np.ndarray, lp: np.ndarray, labels: np.ndarray
     live = lp < 0
     a, b, lp = a[live], b[live], lp[live]
     if len(a) == 0:
-        return pd.DataFrame(columns=["log10_p", "core_size", "core_log10_t"])
+        out = pd.DataFrame(columns=["log10_p", "core_size", "core_log10_t"])
+        out.attrs["merges"] = pd.DataFrame({"a": np.zeros(0, np.int64),
+                                            "b": np.zeros(0, np.int64),
+                                            "comm": np.zeros(0, np.int64),
+                                            "bound": np.zeros(0)})
+        return out
     nodes = unique_sorted(np.r_[a, b])
     ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
     order = np.lexsort((ib, ia, lp))  # strongest first, ties by codes: Kruskal's order
@@ -86,8 +91,38 @@ def core_bounds(a: np.ndarray, b: np.ndarray, lp: np.ndarray, labels: np.ndarray
     o = np.lexsort((np.arange(len(bound)), bound, comm))
     first = np.r_[True, comm[o][1:] != comm[o][:-1]]
     best = o[first]
-    return pd.DataFrame({"log10_p": bound[best], "core_size": sizes[best],
-                         "core_log10_t": elp[best]}, index=comm[best])
+    out = pd.DataFrame({"log10_p": bound[best], "core_size": sizes[best],
+                        "core_log10_t": elp[best]}, index=comm[best])
+    out.attrs["merges"] = pd.DataFrame({"a": nodes[ea], "b": nodes[eb], "comm": comm,
+                                        "bound": bound})
+    return out
+
+
+def significant_members(merges: pd.DataFrame, comms: np.ndarray, level: float) -> np.ndarray:
+    """Account codes of the sub-groups of each community whose scan bound reaches ``level``
+    (log10): merging single linkage (strongest links first), every component that at some
+    merge had a bound at most ``level`` (a community can hold more than one). An account
+    attached only by links too weak for that is left out."""
+    from scipy.sparse.csgraph import connected_components
+
+    m = merges[np.isin(merges["comm"].to_numpy(), comms)]
+    if len(m) == 0:
+        return np.zeros(0, np.int64)
+    c = m["comm"].to_numpy()
+    pos = np.arange(len(m))
+    ok = m["bound"].to_numpy() <= level
+    last = pd.Series(np.where(ok, pos, -1)).groupby(c).max()
+    limit = last.reindex(c).to_numpy()
+    keep = pos <= limit
+    if not keep.any():
+        return np.zeros(0, np.int64)
+    nodes = unique_sorted(np.r_[m["a"].to_numpy(), m["b"].to_numpy()])
+    ia = np.searchsorted(nodes, m["a"].to_numpy()[keep])
+    ib = np.searchsorted(nodes, m["b"].to_numpy()[keep])
+    g = sparse.coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(len(nodes), len(nodes)))
+    _, lab = connected_components(g, directed=False)
+    anchor = np.searchsorted(nodes, m["a"].to_numpy()[ok & keep])
+    return nodes[np.isin(lab, lab[anchor])]
 
 
 def _merge_sizes(ea: np.ndarray, eb: np.ndarray, m: int) -> np.ndarray:
@@ -200,16 +235,30 @@ def cluster_tests(ev: Evidence, labels: np.ndarray, *, min_size: int = 2,
     pa = lp.index.to_numpy(np.int64)
     scan = core_bounds(pa // ev.n, pa % ev.n, np.asarray(g(lp.to_numpy())), labels,
                        n=float(ev.n))
+    merges = {"scan": scan.attrs.get("merges")}
     out["scan_log10_p"] = scan["log10_p"].reindex(comms).fillna(0.0).to_numpy()
     out["core_size"] = scan["core_size"].reindex(comms).fillna(0).astype(np.int64).to_numpy()
     out["core_log10_t"] = scan["core_log10_t"].reindex(comms).fillna(0.0).to_numpy()
     cross = _cross_family(ev, inner, adj, labels, size, g)
+    merges["cross"] = cross.attrs.get("merges")
     out["cross_log10_p"] = cross["log10_p"].reindex(comms).fillna(0.0).to_numpy()
     out["selector"] = cross["selector"].reindex(comms).fillna("").astype(str).to_numpy()
     best = np.minimum(out["scan_log10_p"], out["cross_log10_p"]) + np.log10(2.0)
     out["log10_p"] = np.minimum(best, 0.0)
     use_cross = out["cross_log10_p"] < out["scan_log10_p"]
     out.loc[~use_cross, "selector"] = ""
+    won = np.where(use_cross, 1, 0)
+    parts = []
+    for w, name in enumerate(("scan", "cross")):
+        mg = merges.get(name)
+        if mg is not None and len(mg):
+            mine = out.index.to_numpy()[won == w]
+            # each test's bound is stated before its own corrections: shift to the cluster's
+            shift = np.log10(2.0)
+            parts.append(mg[np.isin(mg["comm"].to_numpy(), mine)].assign(
+                bound=lambda d, s=shift: d["bound"] + s))
+    out.attrs["merges"] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"a": [], "b": [], "comm": [], "bound": []})
     for col in ("aside_sig", "aside_key", "aside_cover"):
         out[col] = aside[col].reindex(comms).fillna(-1).astype(np.int64).to_numpy() if len(
             aside) else -1
@@ -220,7 +269,9 @@ def cluster_tests(ev: Evidence, labels: np.ndarray, *, min_size: int = 2,
     live = inner["p"].to_numpy() < 1.0
     chans = pd.Series(bits[live]).groupby(inner["comm"].to_numpy()[live]).agg(np.bitwise_or.reduce)
     out["channels"] = chans.reindex(comms).fillna(0).astype(np.int64).to_numpy()
-    return out[TEST_COLUMNS].reset_index(drop=True)
+    res = out[TEST_COLUMNS].reset_index(drop=True)
+    res.attrs["merges"] = out.attrs["merges"]
+    return res
 
 
 def _cross_family(ev: Evidence, inner: pd.DataFrame, adj: pd.DataFrame, labels: np.ndarray,
@@ -246,19 +297,28 @@ def _cross_family(ev: Evidence, inner: pd.DataFrame, adj: pd.DataFrame, labels: 
         lp = fisher_log10(family_table(ev, rest), n_fam - 1)
         pa = lp.index.to_numpy(np.int64)
         b = core_bounds(pa // ev.n, pa % ev.n, np.asarray(g(lp.to_numpy())), labels, n=n_comm)
-        b = b[b.index.isin(comms)]
         price = np.log10(n_fam) + np.log10(max(int(fam_pairs.get(f, 1)), 1))
+        mg = b.attrs.get("merges")
+        mg = mg.assign(bound=mg["bound"] + price) if mg is not None else None
+        b = b[b.index.isin(comms)]
         b = pd.DataFrame({"log10_p": b["log10_p"] + price, "selector": ev.families[f]},
                          index=b.index)
         if best is None:
-            best = b
+            best, best_mg = b, mg[np.isin(mg["comm"].to_numpy(), b.index)]
         else:
             both = best.combine_first(b)
             idx = b.index.intersection(best.index)
             take = idx[b.loc[idx, "log10_p"] < best.loc[idx, "log10_p"]]
+            new = b.index.difference(best.index)
             both.loc[take] = b.loc[take]
+            keep_old = best_mg[~np.isin(best_mg["comm"].to_numpy(), take)]
+            best_mg = pd.concat([keep_old, mg[np.isin(mg["comm"].to_numpy(),
+                                                      take.union(new))]], ignore_index=True)
             best = both
-    return best if best is not None else empty
+    if best is None:
+        return empty
+    best.attrs["merges"] = best_mg
+    return best
 
 
 def _empty() -> pd.DataFrame:
