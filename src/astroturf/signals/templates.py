@@ -154,8 +154,8 @@ def template_reuse(sd: ScanData, *, max_key_accounts: int = 1000,
                    rng: np.random.Generator | None = None) -> ChannelEdges:
     """Identical texts at any time, outside boilerplate families (see the module docstring)."""
     tpl = sd.templates()
-    fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
-    mask = (fam >= 0) & ~tpl.boilerplate[np.maximum(fam, 0)]
+    fam, boiler = tpl.of_posts(sd.fuzzy)
+    mask = (fam >= 0) & ~boiler
     return shared_key_channel(sd, signal="template_reuse", key=sd.fuzzy, mask=mask,
                               unit=tpl.family, max_key_accounts=max_key_accounts, rng=rng)
 
@@ -164,8 +164,8 @@ def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
                     rng: np.random.Generator | None = None) -> ChannelEdges:
     """The same boilerplate family used by two accounts: evidence of a shared app."""
     tpl = sd.templates()
-    fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
-    mask = (fam >= 0) & tpl.boilerplate[np.maximum(fam, 0)]
+    fam, boiler = tpl.of_posts(sd.fuzzy)
+    mask = (fam >= 0) & boiler
     ident = np.arange(len(tpl.boilerplate), dtype=np.int64)
     return shared_key_channel(sd, signal="app_boilerplate", key=fam, mask=mask, unit=ident,
                               max_key_accounts=max_key_accounts, rng=rng)
