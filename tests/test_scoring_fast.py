@@ -1,4 +1,5 @@
-"""The vectorised scoring helpers compute exactly what the per-cluster versions computed."""
+"""The vectorised scoring helpers compute exactly what the per-cluster versions computed, and
+edges.csv holds the edges worth reporting."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from astroturf.graph.fusion import family_of
-from astroturf.schema import EDGE_COLUMNS, STR_DTYPE
-from astroturf.scoring import _edge_ends, _edges_table
+from astroturf.schema import EDGE_COLUMNS, coerce_posts
 from astroturf.scoring.reasons import _segment_sums, burst_phrase, burst_phrases, fmt_p
+from astroturf.scoring.verdicts import reported_edges
 from astroturf.signals.bursts import burst_group_pvalue
+from astroturf.signals.coactions import run_windowed, scan_data
+from astroturf.stats.fusion import FAMILIES, collect, family_of
 
 
 def _groups(seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -62,27 +64,40 @@ def test_segment_sums_are_bit_identical_to_numpy_sum():
     assert np.array_equal(_segment_sums(x, starts, sizes), expect)
 
 
-def test_family_of_maps_known_unknown_and_missing_names():
-    s = pd.Series(["co_text", "near_dup_sync", "mystery", None, "co_text"], index=[5, 4, 3, 2, 1],
-                  dtype=STR_DTYPE)
-    out = family_of(s)
-    assert out.index.tolist() == [5, 4, 3, 2, 1]
-    assert out.iloc[[0, 1, 2, 4]].tolist() == ["text", "text", "mystery", "text"]
-    assert pd.isna(out.iloc[3])
+def test_family_of_maps_known_and_unknown_names():
+    assert family_of("co_text") == family_of("near_dup_sync") == family_of("lockstep") == "sync"
+    assert family_of("template_reuse") == "reuse"
+    assert family_of("app_boilerplate") == family_of("client") == "client"
+    assert family_of("mystery") == "mystery"  # an unknown signal is a family of its own
+    assert set(FAMILIES) >= {"co_text", "co_url", "template_reuse", "rhythm"}
 
 
-def test_edges_table_orients_pairs_and_puts_unclustered_edges_last():
-    edges = pd.DataFrame({
-        "account_a": ["b", "c", "a"], "account_b": ["a", "d", "b"],
-        "signal": ["co_url", "co_text", "co_text"], "weight": 1.0, "n_events": 1,
-        "first_seen": pd.NaT, "last_seen": pd.NaT, "expected": 0.1, "p_value": 1e-9,
-        "evidence": ["x>y", "z>w", "u>v"]})[EDGE_COLUMNS]
-    pairs = pd.DataFrame({"account_a": ["a", "c"], "account_b": ["b", "d"],
-                          "q_value": [1e-6, 1e-3]})
-    member = pd.Series([1, 1], index=pd.Index(["a", "b"], dtype=STR_DTYPE))
-    out = _edges_table(edges, _edge_ends(edges), pairs, member, fdr=0.05)
-    assert out[["account_a", "account_b"]].values.tolist() == [["a", "b"], ["a", "b"],
-                                                                ["c", "d"]]
+def test_reported_edges_keep_cluster_and_significant_pairs_clusters_first():
+    """a-b co-post a text and a URL (cluster 1), c-d and e-f co-post a text (no cluster): the
+    pair q decides for c-d (kept) and e-f (dropped)."""
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = []
+    for k, (x, y) in enumerate([("b", "a"), ("a", "b"), ("d", "c"), ("e", "f")]):
+        for acc, dt in ((x, 0), (y, 5)):
+            rows.append({"post_id": f"{acc}{k}", "account_id": acc, "text": f"same words {k}",
+                         "urls": f"https://x.org/{k}" if k < 2 else None,
+                         "created_at": t0 + pd.Timedelta(seconds=3600 * k + dt)})
+    sd = scan_data(coerce_posts(pd.DataFrame(rows)))
+    ev = collect([run_windowed(sd, s, window=60.0) for s in ("co_url", "co_text")],
+                 sd.n_accounts)
+    code = {a: i for i, a in enumerate(sd.ids)}
+    q = {("a", "b"): 0.2, ("c", "d"): 1e-3, ("e", "f"): 0.5}
+    pairs = pd.DataFrame({"pair": [code[a] * sd.n_accounts + code[b] for a, b in q],
+                          "q_value": list(q.values())})
+    cid = np.array([1, 1, 0, 0, 0, 0])  # account codes a..f
+    out = reported_edges(sd, ev, pairs, cid, fdr=0.05, max_evidence=20)
+    assert list(out.columns) == [*EDGE_COLUMNS, "q_value", "cluster_id"]
+    assert out[["account_a", "account_b", "signal"]].values.tolist() == [
+        ["a", "b", "co_text"], ["a", "b", "co_url"], ["c", "d", "co_text"]]
     assert out["cluster_id"].tolist() == ["1", "1", ""]
-    assert out["q_value"].tolist() == [1e-6, 1e-6, 1e-3]
-    assert out["signal"].tolist() == ["co_text", "co_url", "co_text"]
+    assert out["q_value"].tolist() == [0.2, 0.2, 1e-3]
+    ab_text = out.iloc[0]["evidence"].split(" ")
+    assert sorted(ab_text) == ["a0>b0", "a1>b1"]  # both co-posts, by account a first
+    empty = reported_edges(sd, collect([], sd.n_accounts), pairs, cid, fdr=0.05,
+                           max_evidence=20)
+    assert empty.empty and list(empty.columns) == list(out.columns)

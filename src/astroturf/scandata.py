@@ -41,6 +41,20 @@ class Templates:
     boilerplate: np.ndarray
     pairs: pd.DataFrame
 
+    def of_posts(self, fuzzy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(family, is-boilerplate) of each post from its fuzzy code (-1 / False: none).
+
+        Indexes only posts that have a text, so a scan without any (all reposts, all short
+        texts) gets empty families instead of an out-of-bounds index.
+        """
+        fam = np.full(len(fuzzy), -1, np.int64)
+        has = fuzzy >= 0
+        fam[has] = self.family[fuzzy[has]]
+        boiler = np.zeros(len(fuzzy), dtype=bool)
+        ok = fam >= 0
+        boiler[ok] = self.boilerplate[fam[ok]]
+        return fam, boiler
+
 
 @dataclass
 class ScanData:

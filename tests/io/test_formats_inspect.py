@@ -72,6 +72,8 @@ def test_signals_unavailable_on_reposts_without_targets() -> None:
     data = Dataset(posts=coerce_posts(posts),
                    accounts=coerce_accounts(pd.DataFrame({"account_id": ["a", "b"]})))
     gone = signals_unavailable(data)
-    assert gone["co_repost"] == "no repost has a target post id"
+    assert "co_repost" not in gone  # a repost without a target id is keyed by its text
     assert gone["co_reply"] == "no replies in the data"
     assert "co_text" not in gone and "rhythm" not in gone
+    bare = Dataset(posts=coerce_posts(posts.assign(text=None)), accounts=data.accounts)
+    assert signals_unavailable(bare)["co_repost"] == "no repost has a target post id"

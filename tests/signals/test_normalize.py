@@ -1,13 +1,15 @@
-"""Text and URL normalisation."""
+"""Text and URL normalisation (hashtag sets are encoded in scandata: tests/test_scandata.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
-from astroturf.signals.coactions import hashtag_sets
 from astroturf.signals.normalize import (
     explode_urls,
+    fuzzy_from_normal,
     fuzzy_texts,
+    normalize_arrow,
     normalize_texts,
     normalize_url_value,
 )
@@ -48,9 +50,14 @@ def test_explode_urls_rows_and_empties():
     assert sorted(out["url"]) == ["a.org/x", "b.org"]
 
 
-def test_hashtag_sets():
-    s = pd.Series(["b a a", "a b", "x", None, "C #d"], dtype="str")
-    out = hashtag_sets(s, min_hashtags=2)
-    assert out.iloc[0] == out.iloc[1] == "a b"
-    assert out.iloc[2:4].isna().all()
-    assert out.iloc[4] == "c d"
+def test_arrow_kernels_match_the_series_functions():
+    """The scan encodes texts with the arrow kernels; they must agree with the public ones."""
+    texts = ["RT @Bob: Hello  WORLD https://t.co/x", "Great job!!! 🙂 #proud", "mail me a@b.com",
+             "tab\there\u00a0nbsp", "@only"]
+    arr = pa.array(texts, type=pa.large_string())
+    norm = normalize_arrow(arr).to_pylist()
+    fuzzy = fuzzy_from_normal(normalize_arrow(arr)).to_pylist()
+    s = pd.Series(texts, dtype="str")
+    assert [x or None for x in norm] == [None if pd.isna(x) else x for x in normalize_texts(s)]
+    assert [x or None for x in fuzzy] == [None if pd.isna(x) else x for x in fuzzy_texts(s)]
+    assert norm[3] == "tab here nbsp"

@@ -98,7 +98,7 @@ def _run(name: str, accounts: pd.DataFrame, posts: pd.DataFrame, *,
         "name_pattern": lambda: handle_pattern_edges(accounts, field="display_name", **cap),
         "bio_similar": lambda: bio_similarity_edges(accounts, **cap),
         "rhythm": lambda: rhythm_edges(posts, **cap),
-        "client": lambda: client_edges(posts, accounts),
+        "client": lambda: client_edges(posts, accounts, **cap),
     }[name]()
 
 

@@ -38,7 +38,7 @@ def actions_for(sd: ScanData, signal: str) -> Actions:
         return Actions(sd.url_post, sd.url_key)
     if signal == "near_dup_sync":
         tpl = sd.templates()
-        fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
+        fam, _ = tpl.of_posts(sd.fuzzy)
         size = np.bincount(tpl.family[tpl.family >= 0]) if len(tpl.family) else np.zeros(0)
         ok = fam >= 0
         ok[ok] = size[fam[ok]] > 1  # a family of one text has no near-duplicates

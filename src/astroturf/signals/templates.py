@@ -154,8 +154,8 @@ def template_reuse(sd: ScanData, *, max_key_accounts: int = 1000,
                    rng: np.random.Generator | None = None) -> ChannelEdges:
     """Identical texts at any time, outside boilerplate families (see the module docstring)."""
     tpl = sd.templates()
-    fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
-    mask = (fam >= 0) & ~tpl.boilerplate[np.maximum(fam, 0)]
+    fam, boiler = tpl.of_posts(sd.fuzzy)
+    mask = (fam >= 0) & ~boiler
     return shared_key_channel(sd, signal="template_reuse", key=sd.fuzzy, mask=mask,
                               unit=tpl.family, max_key_accounts=max_key_accounts, rng=rng)
 
@@ -169,8 +169,8 @@ def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
     survive the pair-level FDR (``kernels.keys.auto_max_p``) make no pairs.
     """
     tpl = sd.templates()
-    fam = np.where(sd.fuzzy >= 0, tpl.family[np.maximum(sd.fuzzy, 0)], -1)
-    mask = (fam >= 0) & tpl.boilerplate[np.maximum(fam, 0)]
+    fam, boiler = tpl.of_posts(sd.fuzzy)
+    mask = (fam >= 0) & boiler
     used = sd.fuzzy >= 0
     n_pop = int(len(unique_sorted(sd.acc[used])))
     fam_acc = unique_sorted(fam[mask] * np.int64(sd.n_accounts) + sd.acc[mask])

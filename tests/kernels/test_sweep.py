@@ -1,0 +1,171 @@
+"""The co-action kernel against brute force: pairs in the window, per-pair aggregation, hot keys,
+and the small integer helpers everything else is built on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from astroturf.kernels.sweep import (
+    NAT,
+    aggregate_pairs,
+    compact,
+    dense_rank,
+    hot_key_pairs,
+    key_account_counts,
+    run_ids,
+    run_starts,
+    stable_codes,
+    sweep_pairs,
+    time_ns,
+    unique_sorted,
+)
+
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# (key, account, time in seconds) actions; small ranges make collisions and ties common
+actions = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5), st.integers(0, 120)),
+                   min_size=0, max_size=40)
+
+
+def sorted_actions(rows: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
+    """(key, time ns, account) sorted by (key, time, input position), as the channels sort."""
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    key, acc, t = arr[:, 0], arr[:, 1], arr[:, 2] * 10**9
+    order = np.lexsort((np.arange(len(arr)), t, key))
+    return key[order], t[order], acc[order]
+
+
+def brute_pairs(key, t, acc, window_ns, hot=None, max_fanout=50) -> set[tuple[int, int]]:
+    out = set()
+    for i in range(len(key)):
+        for j in range(i + 1, len(key)):
+            if key[i] != key[j] or t[j] - t[i] > window_ns or acc[i] == acc[j]:
+                continue
+            if hot is not None and hot[i] and j - i > max_fanout:
+                continue
+            out.add((i, j))
+    return out
+
+
+@FAST
+@given(actions, st.sampled_from([0, 10, 30, 60]))
+def test_sweep_pairs_equals_brute_force(rows, window):
+    key, t, acc = sorted_actions(rows)
+    i, j = sweep_pairs(key, t, acc, window_ns=window * 10**9)
+    got = list(zip(i.tolist(), j.tolist(), strict=True))
+    assert len(got) == len(set(got))  # each pair once
+    assert set(got) == brute_pairs(key, t, acc, window * 10**9)
+
+
+@FAST
+@given(actions, st.integers(1, 4))
+def test_hot_keys_pair_only_with_their_next_actions(rows, fanout):
+    key, t, acc = sorted_actions(rows)
+    hot = key == 0  # key 0 is hot
+    i, j = sweep_pairs(key, t, acc, window_ns=60 * 10**9, hot=hot, max_fanout=fanout)
+    got = set(zip(i.tolist(), j.tolist(), strict=True))
+    assert got == brute_pairs(key, t, acc, 60 * 10**9, hot=hot, max_fanout=fanout)
+
+
+def brute_aggregate(key, t, acc, i, j, discount):
+    """Per account pair (a < b): events = sum over keys of min(distinct a-actions with a
+    partner, distinct b-actions with a partner); weight = the same with the key's discount."""
+    per: dict[tuple[int, int], dict[int, tuple[set, set, list]]] = {}
+    for x, y in zip(i.tolist(), j.tolist(), strict=True):
+        if acc[x] > acc[y]:
+            x, y = y, x
+        sa, sb, ts = per.setdefault((acc[x], acc[y]), {}).setdefault(key[x], (set(), set(), []))
+        sa.add(x)
+        sb.add(y)
+        ts += [t[x], t[y]]
+    out = {}
+    for pair, groups in per.items():
+        ev = {k: min(len(sa), len(sb)) for k, (sa, sb, _) in groups.items()}
+        times = [s for _, _, ts in groups.values() for s in ts]
+        out[pair] = (sum(ev.values()), sum(e * discount[k] for k, e in ev.items()),
+                     min(times), max(times), sorted(ev.items()))
+    return out
+
+
+@FAST
+@given(actions, st.sampled_from([0, 30, 60]), st.lists(st.floats(0.1, 1.0), min_size=4,
+                                                       max_size=4))
+def test_aggregate_pairs_equals_brute_force(rows, window, disc):
+    key, t, acc = sorted_actions(rows)
+    discount = np.array(disc)
+    i, j = sweep_pairs(key, t, acc, window_ns=window * 10**9)
+    ref = brute_aggregate(key, t, acc, i, j, discount)
+    if len(i) == 0:
+        assert not ref
+        return
+    agg = aggregate_pairs(i, j, key=key, time=t, account=acc, discount=discount, n_acc=6)
+    pairs = list(zip(agg.a.tolist(), agg.b.tolist(), strict=True))
+    assert pairs == sorted(ref)  # sorted by (a, b), a < b, each pair once
+    assert agg.n_events.tolist() == [ref[p][0] for p in pairs]
+    np.testing.assert_allclose(agg.weight, [ref[p][1] for p in pairs])
+    assert agg.first.tolist() == [ref[p][2] for p in pairs]
+    assert agg.last.tolist() == [ref[p][3] for p in pairs]
+    groups = sorted(zip(agg.g_pair.tolist(), agg.g_key.tolist(), agg.g_events.tolist(),
+                        strict=True))
+    assert groups == [(r, k, e) for r, p in enumerate(pairs) for k, e in ref[p][4]]
+    # the representative positions of each group are a co-action of that pair on that key
+    for g in range(len(agg.g_key)):
+        a, b = agg.a[agg.g_pair[g]], agg.b[agg.g_pair[g]]
+        assert acc[agg.g_a[g]] == a and acc[agg.g_b[g]] == b
+        assert key[agg.g_a[g]] == key[agg.g_b[g]] == agg.g_key[g]
+
+
+@FAST
+@given(st.lists(st.integers(-5, 5), max_size=30))
+def test_dense_rank_unique_sorted_compact(values):
+    x = np.array(values, dtype=np.int64)
+    u = np.unique(x)
+    assert unique_sorted(x).tolist() == u.tolist()
+    assert dense_rank(x).tolist() == np.searchsorted(u, x).tolist()
+    codes, uniq = compact(x)
+    assert uniq.tolist() == u.tolist() and (uniq[codes] == x).all()
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), max_size=30))
+def test_run_starts_and_ids(rows):
+    arr = np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
+    starts = run_starts(arr[:, 0], arr[:, 1]) if len(arr) else run_starts(arr[:, 0])
+    want = [k for k in range(len(arr)) if k == 0 or tuple(arr[k]) != tuple(arr[k - 1])]
+    assert starts.tolist() == want
+    ids = run_ids(starts, len(arr))
+    assert ids.tolist() == [sum(1 for s in want if s <= k) - 1 for k in range(len(arr))]
+
+
+def test_stable_codes_do_not_depend_on_row_order():
+    vals = np.array(["b", "a", "c", "a", "zz", "b"], dtype=object)
+    perm = np.random.default_rng(0).permutation(len(vals))
+    codes = stable_codes(vals)
+    assert (stable_codes(vals[perm]) == codes[perm]).all()
+    assert len(np.unique(codes)) == 4
+    assert (codes[[1, 3]] == codes[1]).all() and codes[0] == codes[5]
+
+
+def test_time_ns_handles_datetimes_ints_and_nat():
+    s = pd.Series(pd.to_datetime(["2024-01-01T00:00:01Z", None], utc=True))
+    got = time_ns(s)
+    assert got[0] == pd.Timestamp("2024-01-01T00:00:01Z").value and got[1] == NAT
+    ints = np.array([5, 7], dtype=np.int64)
+    assert time_ns(ints) is ints
+
+
+def test_key_account_counts_counts_distinct_accounts():
+    key = np.array([0, 0, 0, 1, 2, 2])
+    acc = np.array([3, 3, 1, 1, 0, 2])
+    n_key_acc, n_acc_actions = key_account_counts(key, acc, 4)
+    assert n_key_acc.tolist() == [2, 1, 2]
+    assert n_acc_actions.tolist() == [1, 2, 1, 2]
+
+
+def test_hot_key_pairs_counts_window_pairs_of_each_hot_key():
+    t = np.array([0, 10, 20, 100, 0, 1, 2], dtype=np.int64)  # two keys: [0, 4) and [4, 7)
+    got = hot_key_pairs(t, np.array([0, 4]), np.array([4, 7]), window_ns=15)
+    assert got == 2 + 3  # (0,10), (10,20); and all three of the second key
