@@ -28,8 +28,8 @@ def test_dask_engine_matches_single_process():
 def test_dask_sweep_equals_sweep_with_fake_client():
     """Partitioning logic checked without starting workers (synchronous stand-in client)."""
     import numpy as np
-
     from astroturf.signals.coaction import sweep_pairs
+
     from astroturf.signals.distributed import dask_sweep
 
     class Now:

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from tests.stats.helpers import channel, clique
 
 from astroturf.graph.communities import detect_communities
 from astroturf.stats.cluster_test import cluster_tests, log10_scan_bound
 from astroturf.stats.fusion import collect, fuse_pairs, log10_bh
-from tests.stats.helpers import channel, clique
 
 N = 2000
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from scipy.stats import chi2
+from tests.stats.helpers import channel
 
 from astroturf.stats.fusion import (
     benjamini_hochberg,
@@ -17,7 +18,6 @@ from astroturf.stats.fusion import (
     fuse_pairs,
     log10_bh,
 )
-from tests.stats.helpers import channel
 
 N = 100
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from astroturf.kernels.sweep import NAT
 from astroturf.scandata import ScanData
 from astroturf.schema import CLUSTER_OUT_COLUMNS, STR_DTYPE
 from astroturf.scoring.reasons import (
@@ -140,8 +141,8 @@ def clusters_table(sd: ScanData, ev: Evidence, pairs: pd.DataFrame, tests: pd.Da
                              dtype=STR_DTYPE),
         "n_internal_edges": t["n_internal_pairs"].astype("int64"),
         "density": t["density"].astype(float),
-        "first_seen": first.reindex(t.index).to_numpy(),
-        "last_seen": last.reindex(t.index).to_numpy(),
+        "first_seen": first.reindex(t.index).fillna(NAT).to_numpy(np.int64),
+        "last_seen": last.reindex(t.index).fillna(NAT).to_numpy(np.int64),
         "core_size": t["core_size"].astype("int64"),
         "n_significant_pairs": n_sig.reindex(t.index).fillna(0).astype("int64").to_numpy(),
         "analytic_p": np.maximum(10.0 ** t["log10_p"].to_numpy(), 1e-300),

@@ -95,18 +95,18 @@ def member_flags(tests: pd.DataFrame, cid: np.ndarray, members: np.ndarray,
     item = _link_items(ev, pairs["pair"].to_numpy()[link])
     # one link per (outer account, item): the strongest
     order = np.lexsort((lp, item, outer))
-    o, it, l = outer[order], item[order], lp[order]
+    o, it, lv = outer[order], item[order], lp[order]
     first = np.r_[True, (o[1:] != o[:-1]) | (it[1:] != it[:-1])]
-    o, l = o[first], l[first]
-    order = np.lexsort((l, o))
-    o, l = o[order], l[order]
+    o, lv = o[first], lv[first]
+    order = np.lexsort((lv, o))
+    o, lv = o[order], lv[order]
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
     k = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1.0
     core_size = pd.Series(sig).groupby(cid).sum()
     s_size = core_size.reindex(cid[o]).to_numpy(float)
     log_comb = (gammaln(s_size + 1) - gammaln(k + 1) - gammaln(np.maximum(s_size - k, 0) + 1)
                 ) / LN10
-    bound = np.log10(np.maximum(n - s_size, 1)) + log_comb + k * l
+    bound = np.log10(np.maximum(n - s_size, 1)) + log_comb + k * lv
     best = np.zeros(n)
     np.minimum.at(best, o, bound)
     return in_flagged & (sig | (best <= np.log10(fdr)))

@@ -172,12 +172,12 @@ def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
     fam, boiler = tpl.of_posts(sd.fuzzy)
     mask = (fam >= 0) & boiler
     used = sd.fuzzy >= 0
-    n_pop = int(len(unique_sorted(sd.acc[used])))
+    n_pop = len(unique_sorted(sd.acc[used]))
     fam_acc = unique_sorted(fam[mask] * np.int64(sd.n_accounts) + sd.acc[mask])
     size = np.bincount(fam_acc // sd.n_accounts, minlength=len(tpl.boilerplate))
-    tail = np.ones(len(size))
+    tail = np.ones(max(len(size), 1))
     live = size > 0
-    tail[live] = rarity_tail(size[live], n_pop)
+    tail[: len(size)][live] = rarity_tail(size[live], n_pop)
     mask &= tail[np.maximum(fam, 0)] <= auto_max_p(n_pop)
     ident = np.arange(len(tpl.boilerplate), dtype=np.int64)
     return shared_key_channel(sd, signal="app_boilerplate", key=fam, mask=mask, unit=ident,
