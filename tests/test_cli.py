@@ -39,9 +39,10 @@ def test_scan_sample_writes_contract_files(sample_scan: Path) -> None:
     assert manifest["inputs"][0]["sha256"]
 
 
-def test_scan_summary_on_stdout_progress_on_stderr(tmp_path: Path, sample_path: Path) -> None:
+def test_scan_summary_on_stdout_progress_on_stderr(tmp_path: Path, small_scan: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["scan", str(sample_path), "-o", str(tmp_path / "o"),
+    result = runner.invoke(main, ["scan", str(small_scan.parent / "export.csv"), "-o",
+                                  str(tmp_path / "o"),
                                   "--no-html", "--graph", "none"])
     assert result.exit_code == 0, result.output
     assert "cluster" in result.stdout.lower()
@@ -49,30 +50,31 @@ def test_scan_summary_on_stdout_progress_on_stderr(tmp_path: Path, sample_path: 
     assert "[astroturf]" not in result.stdout
 
 
-def test_scan_is_deterministic(tmp_path: Path, sample_path: Path, sample_scan: Path) -> None:
+def test_scan_is_deterministic(tmp_path: Path, small_scan: Path) -> None:
     out = tmp_path / "again"
-    result = CliRunner().invoke(main, ["scan", str(sample_path), "-o", str(out), "-q"])
+    result = CliRunner().invoke(main, ["scan", str(small_scan.parent / "export.csv"), "-o",
+                                       str(out), "-q"])
     assert result.exit_code == 0, result.output
     for name in ("accounts.csv", "clusters.csv", "edges.csv", "evidence.csv", "manifest.json",
                  "graph.gexf", "report.html"):
-        assert (out / name).read_bytes() == (sample_scan / name).read_bytes(), name
+        assert (out / name).read_bytes() == (small_scan / name).read_bytes(), name
 
 
-def test_scan_row_order_does_not_matter(tmp_path: Path, sample_path: Path,
-                                        sample_scan: Path) -> None:
+def test_scan_row_order_does_not_matter(tmp_path: Path, small_scan: Path) -> None:
     shuffled = tmp_path / "shuffled.csv"
-    df = pd.read_csv(sample_path, dtype=str, keep_default_na=False)
+    df = pd.read_csv(small_scan.parent / "export.csv", dtype=str, keep_default_na=False)
     df.sample(frac=1.0, random_state=3).to_csv(shuffled, index=False)
     out = tmp_path / "o"
     result = CliRunner().invoke(main, ["scan", str(shuffled), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     for name in ("accounts.csv", "clusters.csv", "edges.csv"):
-        assert (out / name).read_bytes() == (sample_scan / name).read_bytes(), name
+        assert (out / name).read_bytes() == (small_scan / name).read_bytes(), name
 
 
-def test_fail_on_flagged_exit_code(tmp_path: Path, sample_path: Path) -> None:
-    result = CliRunner().invoke(main, ["scan", str(sample_path), "-o", str(tmp_path / "o"),
-                                       "-q", "--fail-on-flagged", "--no-html"])
+def test_fail_on_flagged_exit_code(tmp_path: Path, small_scan: Path) -> None:
+    result = CliRunner().invoke(main, ["scan", str(small_scan.parent / "export.csv"), "-o",
+                                       str(tmp_path / "o"), "-q", "--fail-on-flagged",
+                                       "--no-html"])
     assert result.exit_code == EXIT_FLAGGED
 
 
@@ -118,11 +120,11 @@ def test_bad_map_and_bad_option_exit_2(tmp_path: Path, sample_path: Path) -> Non
     assert r3.exit_code == 2 and "co_nothing" in r3.stderr
 
 
-def test_never_writes_over_an_input(tmp_path: Path, sample_path: Path) -> None:
+def test_never_writes_over_an_input(tmp_path: Path, small_scan: Path) -> None:
     outdir = tmp_path / "o"
     outdir.mkdir()
     victim = outdir / "accounts.csv"
-    shutil.copy(sample_path, victim)
+    shutil.copy(small_scan.parent / "export.csv", victim)
     before = victim.read_bytes()
     result = CliRunner().invoke(main, ["scan", str(victim), "-o", str(outdir), "-q"])
     assert result.exit_code == 2
