@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from astroturf.kernels.minhash import (
+    EMPTY16,
     NearDupParams,
     common_slots,
     gram_hashes,
@@ -200,15 +201,15 @@ def test_minhash_signatures_and_lsh_candidates():
                       "the managers are kind", "tiny", "completely unrelated words about trains"],
                      dtype=object)
     sig = minhash(texts)
-    assert sig.dtype == np.uint32 and sig.shape == (4, 40)
+    assert sig.dtype == np.uint16 and sig.shape == (4, 40)
     assert (sig[0] == sig[1]).all()
-    assert (sig[2] == np.iinfo(np.uint32).max).all()  # no shingle: never a candidate
+    assert (sig[2] == EMPTY16).all()  # no shingle: never a candidate
     x, y = lsh_candidates(sig)
     assert list(zip(x.tolist(), y.tolist(), strict=True)) == [(0, 1)]
 
 
 def test_hot_buckets_are_linked_as_stars():
-    sig = np.zeros((30, 4), dtype=np.uint32)  # 30 identical rows: one hot bucket per band
+    sig = np.zeros((30, 4), dtype=np.uint16)  # 30 identical rows: one hot bucket per band
     x, y = lsh_candidates(sig, rows=2, max_bucket=10, hot_links=2)
     pairs = set(zip(x.tolist(), y.tolist(), strict=True))
     assert len(pairs) == 29 + 28  # each member to the first two members, not 435 pairs
@@ -243,4 +244,4 @@ def test_near_duplicates_do_not_depend_on_input_order():
 def test_profile_signatures_empty_and_identical():
     sig = profile_signatures(pd.Series(["Proud FC ambassador", None, "", "Proud FC ambassador"]))
     assert (sig[0] == sig[3]).all()
-    assert (sig[1] == np.iinfo(np.uint32).max).all() and (sig[2] == sig[1]).all()
+    assert (sig[1] == EMPTY16).all() and (sig[2] == sig[1]).all()

@@ -32,7 +32,7 @@ from astroturf.kernels.sweep import run_starts, unique_sorted
 log = logging.getLogger("astroturf.kernels.minhash")
 
 _MAX = np.iinfo(np.uint64).max
-_MAX32 = np.iinfo(np.uint32).max
+EMPTY16 = np.uint16(0xFFFF)  # signature value of a text without informative shingles
 _SLOTS = 1 << 22
 
 
@@ -97,15 +97,18 @@ def common_slots(texts: np.ndarray, *, k: int, max_df: float, min_count: int = 1
 def minhash(texts: np.ndarray, *, n_hashes: int = 40, k: int = 5, max_df: float = 0.01,
             seed: int = 0, chunk: int = 20_000, common: np.ndarray | None = None
             ) -> np.ndarray:
-    """MinHash signatures (len(texts) x n_hashes, uint32) of informative k-byte shingles.
+    """b-bit MinHash signatures (len(texts) x n_hashes, uint16) of informative shingles.
 
-    32-bit universal hashes of the shingle hash (twice the SIMD width of 64-bit ones); texts
-    without an informative shingle get all-max rows and never become candidates.
+    32-bit universal hashes of the shingle hash (twice the SIMD width of 64-bit ones); each
+    minimum is kept as its lowest 16 bits (b-bit minwise hashing, Li & Koenig 2010: two
+    different minima agree with probability 2**-16, a negligible bias), halving the memory
+    that LSH and the Jaccard estimate stream through. Texts without an informative shingle get
+    rows of ``EMPTY16`` and never become candidates.
     """
     rng = np.random.default_rng(seed)
     a = (rng.integers(0, 2**31, n_hashes, dtype=np.uint32) << np.uint32(1)) | np.uint32(1)
     b = rng.integers(0, 2**32, n_hashes, dtype=np.uint32)
-    sig = np.full((len(texts), n_hashes), _MAX32, dtype=np.uint32)
+    sig = np.full((len(texts), n_hashes), EMPTY16, dtype=np.uint16)
     if len(texts) == 0:
         return sig
     if common is None:
@@ -121,9 +124,10 @@ def minhash(texts: np.ndarray, *, n_hashes: int = 40, k: int = 5, max_df: float 
             if len(has) == 0:
                 continue
             starts = (np.cumsum(n_keep) - n_keep)[has]
-            block = np.empty((len(has), n_hashes), dtype=np.uint32)
+            block = np.empty((len(has), n_hashes), dtype=np.uint16)
             for j in range(n_hashes):
-                block[:, j] = np.minimum.reduceat(h32 * a[j] + b[j], starts)
+                block[:, j] = np.minimum.reduceat(h32 * a[j] + b[j], starts)  # low 16 bits
+            block[block == EMPTY16] = EMPTY16 - 1  # the empty marker stays unique
             sig[lo + has] = block
     return sig
 
@@ -132,36 +136,39 @@ def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
                    hot_links: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Unique candidate pairs (x < y, sorted) of signature rows sharing any band of ``rows``.
 
+    A band's key is its ``rows`` signature values packed together (16 bits each, so up to 3
+    rows), sorted with the row number in the low bits (one sort of one int64 column per band).
     Buckets of more than ``max_bucket`` rows are hot: each member is linked only to the
     bucket's first ``hot_links`` members (a star keeps the group connected at linear cost).
-    All-max rows never pair.
+    Empty rows never pair.
     """
     n, k = sig.shape
+    if rows > 3:
+        raise ValueError("lsh_candidates packs at most 3 rows of 16 bits per band")
     packed = []
-    live = np.flatnonzero(sig[:, 0] != _MAX32) if k else np.zeros(0, np.int64)
-    with np.errstate(over="ignore"):
-        for band in range(k // rows):
-            key = np.full(len(live), np.uint64(band), dtype=np.uint64)
-            for r in range(rows):
-                key = mix64(key ^ sig[live, band * rows + r].astype(np.uint64))
-            o = np.argsort(key, kind="stable")
-            order, ks = live[o], key[o]
-            starts = run_starts(ks)
-            sizes = np.diff(np.r_[starts, len(ks)])
-            small = np.repeat((sizes > 1) & (sizes <= max_bucket), sizes)
-            i, j = pairs_within_groups(ks[small])
-            members = order[small]
-            packed.append(members[i] * np.int64(n) + members[j])
-            big = np.flatnonzero(sizes > max_bucket)
-            if len(big):
-                x, y = _star_links(order, starts[big], sizes[big], hot_links)
-                packed.append(np.minimum(x, y) * np.int64(n) + np.maximum(x, y))
+    live = np.flatnonzero(sig[:, 0] != EMPTY16) if k else np.zeros(0, np.int64)
+    shift = np.uint64(max(int(len(live) - 1).bit_length(), 1))
+    for band in range(k // rows):
+        key = np.zeros(len(live), dtype=np.uint64)
+        for r in range(rows):
+            key = (key << np.uint64(16)) | sig[live, band * rows + r].astype(np.uint64)
+        srt = np.sort((key << shift) | np.arange(len(live), dtype=np.uint64))
+        ks = srt >> shift
+        order = live[(srt & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)]
+        starts = run_starts(ks)
+        sizes = np.diff(np.r_[starts, len(ks)])
+        small = np.repeat((sizes > 1) & (sizes <= max_bucket), sizes)
+        i, j = pairs_within_groups(ks[small])
+        members = order[small]
+        packed.append(members[i] * np.int64(n) + members[j])
+        big = np.flatnonzero(sizes > max_bucket)
+        if len(big):
+            x, y = _star_links(order, starts[big], sizes[big], hot_links)
+            packed.append(np.minimum(x, y) * np.int64(n) + np.maximum(x, y))
     if not packed:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     u = unique_sorted(np.concatenate(packed))
-    x, y = u // n, u % n
-    swap = x > y
-    return np.where(swap, y, x), np.where(swap, x, y)
+    return u // n, u % n
 
 
 def _star_links(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hubs: int
@@ -289,13 +296,13 @@ def profile_signatures(texts: pd.Series, *, n_hashes: int = 60, k: int = 4,
                        seed: int = 0) -> np.ndarray:
     """MinHash signatures of short profile texts (bios): every shingle counts (bios are few).
 
-    uint32, like the text signatures; empty or very short texts get all-max rows.
+    16-bit, like the text signatures; empty or very short texts get ``EMPTY16`` rows.
     """
     vals = texts.fillna("").astype(str).to_numpy(dtype=object)
     rng = np.random.default_rng(seed + 7919)
     a = (rng.integers(0, 2**31, n_hashes, dtype=np.uint32) << np.uint32(1)) | np.uint32(1)
     b = rng.integers(0, 2**32, n_hashes, dtype=np.uint32)
-    sig = np.full((len(vals), n_hashes), _MAX32, dtype=np.uint32)
+    sig = np.full((len(vals), n_hashes), EMPTY16, dtype=np.uint16)
     h, n_sh = gram_hashes(vals, k)
     has = np.flatnonzero(n_sh > 0)
     if len(h) == 0:
@@ -304,5 +311,7 @@ def profile_signatures(texts: pd.Series, *, n_hashes: int = 60, k: int = 4,
     starts = (np.cumsum(n_sh) - n_sh)[has]
     with np.errstate(over="ignore"):
         for j in range(n_hashes):
-            sig[has, j] = np.minimum.reduceat(h32 * a[j] + b[j], starts)
+            col = np.minimum.reduceat(h32 * a[j] + b[j], starts).astype(np.uint16)
+            col[col == EMPTY16] = EMPTY16 - 1
+            sig[has, j] = col
     return sig
