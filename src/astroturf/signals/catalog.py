@@ -101,20 +101,19 @@ def _client(sd, p: ScanParams) -> ChannelEdges:
 
 
 def _lockstep(sd, p: ScanParams, null=None, base=None, sources=()) -> ChannelEdges:
-    """Lockstep re-tests the pairs that co-acted more than once in the windowed channels (one
-    coincidence is not a rhythm; testing every such pair would cost more than all else)."""
+    """Lockstep re-tests the pairs that co-acted again and again in some windowed channel
+    (three events, or two that already stand out at p <= 0.05): one coincidence is not a
+    rhythm, and testing every co-acting pair of a viral crowd would cost more than everything
+    else. The null copies select their candidates by the same rule."""
     from astroturf.signals.lockstep import lockstep_channel
 
-    frames = [s.frame[["a", "b", "n_events"]] for s in sources if len(s)]
-    if frames:
-        f = pd.concat(frames, ignore_index=True)
-        n = np.int64(sd.n_accounts)
-        code = f["a"].to_numpy(np.int64) * n + f["b"].to_numpy(np.int64)
-        total = pd.Series(f["n_events"].to_numpy()).groupby(code).sum()
-        keep = total.index.to_numpy()[total.to_numpy() >= 2]
-        a, b = keep // n, keep % n
-    else:
-        a = b = np.zeros(0, np.int64)
+    frames = []
+    for s in sources:
+        f, ev = s.frame, s.frame["n_events"]
+        frames.append(f.loc[(ev >= 3) | ((ev >= 2) & (f["p_value"] <= 0.05)), ["a", "b"]])
+    f = pd.concat(frames, ignore_index=True) if frames else None
+    a = f["a"].to_numpy(np.int64) if f is not None else np.zeros(0, np.int64)
+    b = f["b"].to_numpy(np.int64) if f is not None else np.zeros(0, np.int64)
     return lockstep_channel(sd, (a, b), window=p.window, bandwidth=p.null_bandwidth,
                             max_evidence=p.max_evidence,
                             times=None if null is None else null.t, evidence=null is None)
