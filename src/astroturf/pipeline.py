@@ -16,6 +16,7 @@ import pandas as pd
 
 from astroturf.config import ScanParams, null_copies_for
 from astroturf.errors import UsageError
+from astroturf.kernels.keys import auto_max_p
 from astroturf.kernels.minhash import NearDupParams
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, ScanResult
@@ -130,7 +131,7 @@ def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *
     for copy in copies:
         chans = timer.run("calibration: null signals",
                           lambda copy=copy: _null_channels(sd, params, real, copy))
-        ev = collect(chans, n)
+        ev = collect(chans, n, max_p=auto_max_p(n))
         pairs = timer.run("calibration: null pairs", lambda ev=ev: fuse_pairs(ev, light=True))
         pair_cal.add(pairs["log10_p"].to_numpy())
         keep = among_candidates(pairs, level)
@@ -262,7 +263,7 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
         data, min_text_chars=params.min_text_chars,
         neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed)))
     channels, status = run_signals(sd, params, timer=timer)
-    ev = collect(list(channels.values()), sd.n_accounts)
+    ev = collect(list(channels.values()), sd.n_accounts, max_p=auto_max_p(sd.n_accounts))
     analytic = timer.run("fuse pairs", lambda: fuse_pairs(ev))
     runs, g = null_runs(sd, params, channels, timer=timer)
     pairs = calibrate_pairs(analytic, g)

@@ -164,7 +164,7 @@ def rhythm_channel(sd, *, min_posts: int = 10, max_active_hours: int = 12,
     key = np.concatenate([block, (block + 1) % 6])
     rows = np.concatenate([narrow, narrow])
     i, j = _candidates(key, np.concatenate([angle, angle]), rows, max_neighbours)
-    sim = np.minimum(prof[i], prof[j]).sum(axis=1)
+    sim = _intersections(prof.astype(np.float32), i, j)
     p = (1 + len(null) - np.searchsorted(null, sim - 1e-12, side="left")) / (1 + len(null))
     keep = p <= max_p_value
     i, j, sim, p = i[keep], j[keep], sim[keep], p[keep]
@@ -201,13 +201,20 @@ def rhythm_edges(posts: pd.DataFrame, *, min_posts: int = 10, max_active_hours: 
         seed=seed), sd)
 
 
+def _intersections(prof: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 100_000
+                   ) -> np.ndarray:
+    """Histogram intersection of profile rows i and j, in cache-sized chunks (float64 out)."""
+    out = np.empty(len(i))
+    for lo in range(0, len(i), chunk):
+        s = slice(lo, lo + chunk)
+        out[s] = np.minimum(prof[i[s]], prof[j[s]]).sum(axis=1, dtype=np.float64)
+    return out
+
+
 def _null_similarities(prof: np.ndarray, *, n_pairs: int, seed: int) -> np.ndarray:
     """Sorted similarities of seeded random pairs (i != j) of profile rows."""
     m = len(prof)
     rng = np.random.default_rng(seed)
     i = rng.integers(0, m, n_pairs)
     j = (i + rng.integers(1, m, n_pairs)) % m
-    out = np.empty(n_pairs)
-    for s in range(0, n_pairs, 4096):  # bounded memory
-        out[s:s + 4096] = np.minimum(prof[i[s:s + 4096]], prof[j[s:s + 4096]]).sum(axis=1)
-    return np.sort(out)
+    return np.sort(_intersections(prof.astype(np.float32), i, j))

@@ -63,29 +63,42 @@ class Evidence:
 NULL_CODE = {"binomial": 0, "poisson": 1, "single": 2}
 
 
-def collect(channels: list[ChannelEdges], n_accounts: int) -> Evidence:
-    """The long evidence table of the channels that produced edges (sorted by pair, signal)."""
+def collect(channels: list[ChannelEdges], n_accounts: int, *,
+            max_p: float | None = None) -> Evidence:
+    """The long evidence table of the channels that produced edges (sorted by pair, signal).
+
+    ``max_p``: edges weaker than this are left out (``kernels.keys.auto_max_p``: more than ten
+    chance pairs per account that strong are expected, so they cannot survive the pair-level
+    FDR alone, and a handful of them fused cannot either); the channels still count as run.
+    """
     chans = sorted([c for c in channels if len(c)], key=lambda c: c.signal)
     signals = [c.signal for c in chans]
     families = sorted({family_of(s) for s in signals})
     parts, kparts, offset = [], [], 0
     for si, ch in enumerate(chans):
         f = ch.frame
-        m = len(f)
+        p_all = f["p_value"].to_numpy(float)
+        keep = np.flatnonzero(p_all <= max_p) if max_p is not None else np.arange(len(f))
+        m = len(keep)
+        col = (lambda name, keep=keep, f=f: f[name].to_numpy()[keep])
         parts.append(pd.DataFrame({
-            "pair": f["a"].to_numpy(np.int64) * np.int64(n_accounts) + f["b"].to_numpy(np.int64),
+            "pair": col("a").astype(np.int64) * np.int64(n_accounts) + col("b").astype(np.int64),
             "sig": np.full(m, si, np.int64),
             "fam": np.full(m, families.index(family_of(ch.signal)), np.int64),
-            "p": np.clip(f["p_value"].to_numpy(float), P_FLOOR, 1.0),
-            "n_events": f["n_events"].to_numpy(np.int64),
-            "expected": f["expected"].to_numpy(float),
-            "trials": f["trials"].to_numpy(float) if "trials" in f else np.zeros(m),
-            "p_hit": f["p_hit"].to_numpy(float) if "p_hit" in f else np.zeros(m),
+            "p": np.clip(p_all[keep], P_FLOOR, 1.0),
+            "n_events": col("n_events").astype(np.int64),
+            "expected": col("expected").astype(float),
+            "trials": col("trials").astype(float) if "trials" in f else np.zeros(m),
+            "p_hit": col("p_hit").astype(float) if "p_hit" in f else np.zeros(m),
             "null": np.full(m, NULL_CODE[ch.null], np.int64),
-            "chan_row": np.arange(m, dtype=np.int64)}))
+            "chan_row": keep.astype(np.int64)}))
         if len(ch.ki_edge):
-            kparts.append(pd.DataFrame({"row": ch.ki_edge + offset, "key": ch.ki_key,
-                                        "events": ch.ki_events}))
+            new = np.full(len(f), -1, np.int64)
+            new[keep] = np.arange(m) + offset
+            r = new[ch.ki_edge]
+            ok = r >= 0
+            kparts.append(pd.DataFrame({"row": r[ok], "key": ch.ki_key[ok],
+                                        "events": ch.ki_events[ok]}))
         offset += m
     empty = pd.DataFrame({c: np.zeros(0, np.int64) for c in ("pair", "sig", "fam", "n_events",
                                                              "null", "chan_row")})
