@@ -86,6 +86,10 @@ def main(debug: bool) -> None:
 @click.option("--seed", type=int, help="Seed for every random step [0].")
 @click.option("--signals", "signal_names", help="Comma-separated signals to run [all].")
 @click.option("--engine", type=click.Choice(["pandas", "dask"]), help="Execution engine.")
+@click.option("--scheduler", help="Dask scheduler address for --engine dask (default: "
+                                  "DASK_SCHEDULER_ADDRESS, else a local cluster).")
+@click.option("--null-copies", "null_copies",
+              help="Randomised copies for the calibration: a number, 0 (off) or auto [auto].")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="TOML file of scan settings (default: ./astroturf.toml if present).")
 @click.option("--strict", is_flag=True, help="Fail on malformed rows instead of skipping them.")
@@ -104,7 +108,8 @@ def main(debug: bool) -> None:
 @handle_errors
 def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], fmt: str,
          maps: tuple[str, ...], window: float | None, fdr: float | None, seed: int | None,
-         signal_names: str | None, engine: str | None, config_file: str | None, strict: bool,
+         signal_names: str | None, engine: str | None, scheduler: str | None,
+         null_copies: str | None, config_file: str | None, strict: bool,
          table_formats: str, graph_fmt: str, html: bool, top: int, focus_file: str | None,
          fail_on_flagged: bool, quiet: bool) -> None:
     """Scan INPUT files (CSV/TSV, JSON lines, Parquet, platform exports; '-' = stdin)."""
@@ -115,12 +120,10 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
     from astroturf.report.focus import read_focus_file
     from astroturf.report.summary import format_summary
 
-    def progress(msg: str) -> None:
-        if not quiet:
-            click.echo(f"[astroturf] {msg}", err=True)
-
+    progress = StageProgress(quiet=quiet)
     params = load_params(config_file=config_file, overrides={
-        "window": window, "fdr": fdr, "seed": seed, "signals": signal_names, "engine": engine})
+        "window": window, "fdr": fdr, "seed": seed, "signals": signal_names, "engine": engine,
+        "null_copies": null_copies, "scheduler": scheduler})
     formats = tuple(f.strip() for f in table_formats.split(",") if f.strip())
     bad = [f for f in formats if f not in ("csv", "parquet", "json")]
     if bad or not formats:
@@ -133,16 +136,49 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
                         accounts=list(accounts_files), strict=strict)
     progress(f"{len(data.posts):,} posts from {len(data.accounts):,} accounts")
     result = run_scan(data, params, progress=progress)
-    result.manifest["parameters"] = params.to_dict()
+    progress.close()
+    result.manifest["parameters"] = params.public_dict()
     result.manifest["dataset"] = data.meta
     sources = [*inputs, *accounts_files]
     written = write_report(result, outdir, inputs=sources, formats=formats, graph=graphs,
-                           html=html, params=params.to_dict(), focus=focus)
+                           html=html, params=params.public_dict(), focus=focus)
     click.echo(format_summary(result, top=top, outdir=str(outdir), focus=focus))
     progress(f"wrote {len(written)} files to {outdir}")
     n_flagged = result.manifest.get("counts", {}).get("clusters_flagged", 0)
     if fail_on_flagged and n_flagged:
         sys.exit(EXIT_FLAGGED)
+
+
+class StageProgress:
+    """Progress on stderr: a bar with the stage and an ETA when stderr is a terminal, one plain
+    line per stage when it is piped, nothing with -q. The pipeline announces its stage count
+    with ``set_total``."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet, self.tty, self.bar = quiet, sys.stderr.isatty(), None
+
+    def set_total(self, n: int) -> None:
+        if self.quiet or not self.tty:
+            return
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=n, file=sys.stderr, unit="stage", leave=False,
+                        bar_format="{desc:<40.40} {bar} {n_fmt}/{total_fmt} "
+                                   "[{elapsed}<{remaining}]")
+
+    def __call__(self, msg: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.set_description_str(msg.removesuffix(" ..."))
+            self.bar.update(1)
+        else:
+            click.echo(f"[astroturf] {msg}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _read_focus(path: str, parse: Callable[[str], list[str]]) -> list[str]:

@@ -35,9 +35,15 @@ class ScanParams:
     engine: str = "pandas"  # "pandas" (single process) or "dask"
     null_copies: int = -1  # randomised copies for the calibration: -1 = auto, 0 = off
     null_bandwidth: float = 3600.0  # seconds: null copies keep activity at this scale
+    scheduler: str = ""  # dask scheduler address ("" = DASK_SCHEDULER_ADDRESS or local)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def public_dict(self) -> dict[str, Any]:
+        """What the manifest records: every setting that changes results (the scheduler
+        address says where it ran, not what it found, and may be private)."""
+        return {k: v for k, v in self.to_dict().items() if k != "scheduler"}
 
 
 def _convert(name: str, value: Any, source: str) -> Any:

@@ -9,6 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from astroturf.kernels.keys import auto_max_p
 from astroturf.kernels.minhash import NearDupParams
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, ScanResult
-from astroturf.signals.base import ChannelEdges
+from astroturf.signals.base import ChannelEdges, empty_channel
 from astroturf.signals.catalog import SIGNALS, SignalSpec, availability
 from astroturf.stats.calibration import (
     NullDistribution,
@@ -28,6 +29,7 @@ from astroturf.stats.calibration import (
     calibrated_log10_p,
     empirical_log10_q,
     flag_threshold,
+    pair_histogram,
 )
 from astroturf.stats.cluster_test import cluster_tests
 from astroturf.stats.fusion import calibrate_pairs, collect, fuse_pairs, log10_bh, restrict
@@ -65,26 +67,36 @@ def selected_signals(params: ScanParams) -> list[SignalSpec]:
     return [s for s in SIGNALS if s.name in wanted]
 
 
-def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
-                ) -> tuple[dict[str, ChannelEdges], dict[str, str]]:
-    """Every selected signal the data supports; why the others did not run."""
+def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None,
+                client=None) -> tuple[dict[str, ChannelEdges], dict[str, str]]:
+    """Every selected signal the data supports; why the others did not run. With a Dask
+    ``client`` the signals are computed on its workers (engines.dask_engine)."""
     timer = timer or _Timer(None, {})
     status: dict[str, str] = {}
-    out: dict[str, ChannelEdges] = {}
     missing = availability(sd.posts, sd.accounts)
-    for spec in sorted(selected_signals(params), key=lambda s: bool(s.derived_from)):
-        why = missing.get(spec.name)
-        sources = [out[n] for n in spec.derived_from if n in out]
-        if spec.derived_from and not why and not sources:
-            why = f"needs one of {', '.join(spec.derived_from)} to run"
-        if why:
-            status[spec.name] = f"skipped: {why}"
-            continue
-        kw = {"sources": sources} if spec.derived_from else {}
-        ch = timer.run(f"signal {spec.name}",
-                       lambda spec=spec, kw=kw: spec.run(sd, params, **kw))
-        status[spec.name] = f"ran: {len(ch)} edges"
-        out[spec.name] = ch
+    chosen = sorted(selected_signals(params), key=lambda s: bool(s.derived_from))
+    runnable = [s.name for s in chosen if s.name not in missing]
+    for spec in chosen:
+        if spec.name in missing:
+            status[spec.name] = f"skipped: {missing[spec.name]}"
+        elif spec.derived_from and not set(spec.derived_from) & set(runnable):
+            status[spec.name] = f"skipped: needs one of {', '.join(spec.derived_from)} to run"
+            runnable.remove(spec.name)
+    if client is not None:
+        from astroturf.engines.dask_engine import run_signals as on_dask
+
+        out = timer.run("signals (dask)", lambda: on_dask(client, sd, params, runnable))
+    else:
+        out = {}
+        for spec in chosen:
+            if spec.name not in runnable:
+                continue
+            kw = {"sources": [out[n] for n in spec.derived_from if n in out]} if (
+                spec.derived_from) else {}
+            out[spec.name] = timer.run(f"signal {spec.name}",
+                                       lambda spec=spec, kw=kw: spec.run(sd, params, **kw))
+    for name, ch in out.items():
+        status[name] = f"ran: {len(ch)} edges"
     for spec in SIGNALS:
         status.setdefault(spec.name, "skipped: not selected (--signals)")
     return out, dict(sorted(status.items()))
@@ -116,9 +128,24 @@ def candidate_level(n_accounts: int) -> float:
     return math.log10(min(0.01, 1.0 / max(n_accounts, 1)))
 
 
+def null_copy_run(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], copy
+                  ) -> tuple[NullRun, np.ndarray]:
+    """One randomised copy, pass 1: its channels, its fused pairs (as a histogram for the pair
+    calibration) and the pairs among candidates kept for pass 2 (a task of its own on Dask)."""
+    n = sd.n_accounts
+    chans = _null_channels(sd, params, real, copy)
+    ev = collect(chans, n, max_p=auto_max_p(n))
+    pairs = fuse_pairs(ev, light=True)
+    keep = among_candidates(pairs, candidate_level(n))
+    slim = restrict(ev, pairs["pair"].to_numpy()[keep])
+    slim.channels = [empty_channel(c.signal) for c in slim.channels]  # only names needed
+    return (NullRun(ev=slim, pairs=pairs[keep].reset_index(drop=True)),
+            pair_histogram(pairs["log10_p"].to_numpy()))
+
+
 def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *,
-              timer: _Timer) -> tuple[list[NullRun], PairCalibration]:
-    """Pass 1 of the calibration: every copy's channels and fused pairs; the pair null."""
+              timer: _Timer, client=None) -> tuple[list[NullRun], PairCalibration]:
+    """Pass 1 of the calibration over every copy; the pair null from all of them."""
     k = null_copies_for(params, len(sd.t))
     n = sd.n_accounts
     pair_cal = PairCalibration(n_copies=k, n_pairs=n * (n - 1) / 2.0)
@@ -126,18 +153,17 @@ def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *
         return [], pair_cal
     copies = make_copies(sd.t, n_accounts=n, n_copies=k, seed=params.seed,
                          bandwidth_ns=round(params.null_bandwidth * 1e9))
-    runs = []
-    level = candidate_level(n)
-    for copy in copies:
-        chans = timer.run("calibration: null signals",
-                          lambda copy=copy: _null_channels(sd, params, real, copy))
-        ev = collect(chans, n, max_p=auto_max_p(n))
-        pairs = timer.run("calibration: null pairs", lambda ev=ev: fuse_pairs(ev, light=True))
-        pair_cal.add(pairs["log10_p"].to_numpy())
-        keep = among_candidates(pairs, level)
-        runs.append(NullRun(ev=restrict(ev, pairs["pair"].to_numpy()[keep]),
-                            pairs=pairs[keep].reset_index(drop=True)))
-    return runs, pair_cal
+    if client is not None:
+        from astroturf.engines.dask_engine import run_null_copies
+
+        done = timer.run("calibration (dask)", lambda: run_null_copies(
+            client, sd, params, real, copies, null_copy_run))
+    else:
+        done = [timer.run("calibration: null copy", lambda c=c: null_copy_run(
+            sd, params, real, c)) for c in copies]
+    for _, hist in done:
+        pair_cal.hist += hist
+    return [run for run, _ in done], pair_cal
 
 
 def among_candidates(pairs: pd.DataFrame, level: float) -> np.ndarray:
@@ -200,6 +226,19 @@ def verdicts(tests: pd.DataFrame, null: NullDistribution, *, fdr: float) -> pd.D
     return t
 
 
+@contextmanager
+def engine_client(params: ScanParams):
+    """The Dask client for --engine dask (engines.dask_engine), None for the default engine."""
+    if params.engine != "dask":
+        yield None
+        return
+    from astroturf.engines.dask_engine import dask_client
+
+    debug = logging.getLogger("astroturf").getEffectiveLevel() <= logging.DEBUG
+    with dask_client(params.scheduler, debug=debug) as client:
+        yield client
+
+
 def flagged_members(tests: pd.DataFrame, merges: pd.DataFrame | None) -> np.ndarray:
     """Account codes in the significant sub-groups of the flagged clusters: the level is the
     weakest statistic among the flagged clusters (the calibrated flagging threshold)."""
@@ -259,13 +298,17 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     params = params or ScanParams()
     timings: dict[str, float] = {}
     timer = _Timer(progress, timings)
+    if hasattr(progress, "set_total"):
+        k = null_copies_for(params, len(data.posts))
+        progress.set_total(len(selected_signals(params)) + 12 + 4 * k)
     sd = timer.run("encode posts", lambda: encode(
         data, min_text_chars=params.min_text_chars,
         neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed)))
-    channels, status = run_signals(sd, params, timer=timer)
+    with engine_client(params) as client:
+        channels, status = run_signals(sd, params, timer=timer, client=client)
+        runs, g = null_runs(sd, params, channels, timer=timer, client=client)
     ev = collect(list(channels.values()), sd.n_accounts, max_p=auto_max_p(sd.n_accounts))
     analytic = timer.run("fuse pairs", lambda: fuse_pairs(ev))
-    runs, g = null_runs(sd, params, channels, timer=timer)
     pairs = calibrate_pairs(analytic, g)
     labels = timer.run("communities", lambda: detect_communities(
         pairs, n_accounts=sd.n_accounts, seed=params.seed, resolution=params.resolution))

@@ -99,6 +99,14 @@ PAIR_BINS = 30_001  # log10 p from 0 down to -300
 PAIR_TAIL = 1_000
 
 
+def pair_histogram(log10_p: np.ndarray) -> np.ndarray:
+    """Counts of fused pair log10 p-values (p < 1) in the PairCalibration bins."""
+    x = np.asarray(log10_p, dtype=float)
+    x = x[x < 0]
+    b = np.minimum(np.floor(-x / PAIR_STEP).astype(np.int64), PAIR_BINS - 1)
+    return np.bincount(b, minlength=PAIR_BINS)
+
+
 @dataclass
 class PairCalibration:
     """The null distribution of fused pair p-values, pooled over the copies, and the map g
@@ -118,10 +126,7 @@ class PairCalibration:
 
     def add(self, log10_p: np.ndarray) -> None:
         """Count one copy's fused pairs (p < 1)."""
-        x = np.asarray(log10_p, dtype=float)
-        x = x[x < 0]
-        b = np.minimum(np.floor(-x / PAIR_STEP).astype(np.int64), PAIR_BINS - 1)
-        self.hist += np.bincount(b, minlength=PAIR_BINS)
+        self.hist += pair_histogram(log10_p)
 
     def _counts_at_least(self, s: np.ndarray) -> np.ndarray:
         """Null pairs with strength -log10 p >= s (bin resolution; tail beyond)."""

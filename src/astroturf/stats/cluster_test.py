@@ -288,10 +288,18 @@ def _cross_family(ev: Evidence, inner: pd.DataFrame, adj: pd.DataFrame, labels: 
     defining = linked[(linked["n"].to_numpy() >= MIN_SELECTOR_DENSITY * possible)
                       & (size[linked["comm"].to_numpy()] >= 3)]
     best = None
-    n_comm = np.asarray(size, dtype=float)
+    pair_all = inner["pair"].to_numpy(np.int64)
     for f in np.unique(defining["fam"].to_numpy()).tolist():  # a handful of families
         comms = defining.loc[defining["fam"] == f, "comm"].to_numpy()
-        rest = adj[(adj["fam"].to_numpy() != f) & np.isin(adj["comm"].to_numpy(), comms)]
+        # the given set is what the selector links: members it does not reach are not in it
+        sel = (inner["fam"].to_numpy() == f) & np.isin(inner["comm"].to_numpy(), comms)
+        given = np.zeros(len(labels), bool)
+        given[pair_all[sel] // ev.n] = True
+        given[pair_all[sel] % ev.n] = True
+        n_comm = np.bincount(labels[given], minlength=len(size)).astype(float)
+        pa_adj = adj["pair"].to_numpy(np.int64)
+        rest = adj[(adj["fam"].to_numpy() != f) & np.isin(adj["comm"].to_numpy(), comms)
+                   & given[pa_adj // ev.n] & given[pa_adj % ev.n]]
         if len(rest) == 0:
             continue
         lp = fisher_log10(family_table(ev, rest), n_fam - 1)

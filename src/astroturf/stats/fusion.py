@@ -80,7 +80,10 @@ def collect(channels: list[ChannelEdges], n_accounts: int, *,
         p_all = f["p_value"].to_numpy(float)
         keep = np.flatnonzero(p_all <= max_p) if max_p is not None else np.arange(len(f))
         m = len(keep)
-        col = (lambda name, keep=keep, f=f: f[name].to_numpy()[keep])
+
+        def col(name: str, keep: np.ndarray = keep, f: pd.DataFrame = f) -> np.ndarray:
+            return f[name].to_numpy()[keep]
+
         parts.append(pd.DataFrame({
             "pair": col("a").astype(np.int64) * np.int64(n_accounts) + col("b").astype(np.int64),
             "sig": np.full(m, si, np.int64),

@@ -1,0 +1,97 @@
+"""The Dask engine: the scan's expensive stages as tasks on a Dask cluster.
+
+What runs on the workers: template families (MinHash/LSH), every signal, and each randomised
+copy of the calibration (its signals, fusion, and the pairs it keeps), one task each; the
+driver then fuses the real pairs, finds communities, tests and reports. The functions are the
+single-process ones, called with the same arguments, so the outputs are byte-identical to
+``--engine pandas`` (tests/test_dask_engine.py checks it on a LocalCluster). What does not
+(yet) run on the workers is reading and encoding: the driver holds the encoded posts and
+ships them once to every worker (docs/scaling.md says what that costs and the plan past it).
+
+Connect to an existing cluster with ``--scheduler ADDRESS`` or ``DASK_SCHEDULER_ADDRESS``;
+without either, a LocalCluster of two single-threaded worker processes runs for the scan.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from astroturf.errors import UsageError
+
+log = logging.getLogger("astroturf.engines.dask")
+
+INSTALL = "pip install 'astroturf-scan[dask]'"
+
+
+@contextmanager
+def dask_client(address: str = "", *, debug: bool = False) -> Iterator[Any]:
+    """A distributed Client for ``address`` (or DASK_SCHEDULER_ADDRESS, else a LocalCluster).
+
+    Dask's own logging stays off stderr unless ``debug``.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("the dask engine needs the 'distributed' package",
+                         hint=f"{INSTALL}, or run with --engine pandas") from None
+    quiet = logging.DEBUG if debug else logging.ERROR
+    for name in ("distributed", "dask", "bokeh", "tornado"):
+        logging.getLogger(name).setLevel(quiet)
+    address = address or os.environ.get("DASK_SCHEDULER_ADDRESS", "")
+    if address:
+        try:
+            client = Client(address, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}",
+                             hint="check --scheduler / DASK_SCHEDULER_ADDRESS, or drop it to "
+                                  "run a local cluster") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=quiet) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _templates(sd):
+    return sd.templates()
+
+
+def _signal(sd, params, name: str, sources=()):
+    from astroturf.signals.catalog import SIGNALS
+
+    spec = next(s for s in SIGNALS if s.name == name)
+    return spec.run(sd, params, sources=list(sources)) if spec.derived_from else spec.run(
+        sd, params)
+
+
+def run_signals(client: Any, sd, params, names: list[str]) -> dict:
+    """Signals by name, computed on the workers; derived ones after their sources."""
+    from astroturf.signals.catalog import SIGNALS
+
+    specs = {s.name: s for s in SIGNALS}
+    if any(n in ("near_dup_sync", "template_reuse", "app_boilerplate") for n in names):
+        sd._templates = client.submit(_templates, sd, pure=False).result()
+    remote = client.scatter(sd, broadcast=True)
+    base = [n for n in names if not specs[n].derived_from]
+    futures = {n: client.submit(_signal, remote, params, n, pure=False) for n in base}
+    out = {n: f.result() for n, f in futures.items()}
+    for n in names:
+        if specs[n].derived_from:
+            sources = [out[s] for s in specs[n].derived_from if s in out]
+            out[n] = client.submit(_signal, remote, params, n, sources, pure=False).result()
+    return out
+
+
+def run_null_copies(client: Any, sd, params, real: dict, copies: list, task) -> list:
+    """``task(sd, params, real, copy)`` for every copy, on the workers, in copy order."""
+    remote_sd = client.scatter(sd, broadcast=True)
+    remote_real = client.scatter(real, broadcast=True)
+    futures = [client.submit(task, remote_sd, params, remote_real, c, pure=False)
+               for c in copies]
+    return [f.result() for f in futures]
