@@ -104,7 +104,11 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
          signal_names: str | None, engine: str | None, config_file: str | None, strict: bool,
          table_formats: str, graph_fmt: str, html: bool, top: int, fail_on_flagged: bool,
          quiet: bool) -> None:
-    """Scan INPUT files (CSV/TSV, JSON lines, Parquet, platform exports; '-' = stdin)."""
+    """Scan INPUT files (CSV/TSV, JSON lines, Parquet, platform exports; '-' = stdin).
+
+    An INPUT may also be a directory or a quoted glob ('parts/*.parquet'): its parts are
+    read, in sorted order, as one dataset.
+    """
     from astroturf.config import load_params
     from astroturf.io import read_dataset
     from astroturf.pipeline import scan as run_scan
@@ -130,7 +134,8 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
     result = run_scan(data, params, progress=progress)
     result.manifest["parameters"] = params.to_dict()
     result.manifest["dataset"] = data.meta
-    sources = [*inputs, *accounts_files]
+    # directories and globs stand for their part files: those are the inputs to describe
+    sources = [*(m["path"] for m in data.meta["inputs"]), *accounts_files]
     written = write_report(result, outdir, inputs=sources, formats=formats, graph=graphs,
                            html=html, params=params.to_dict())
     click.echo(format_summary(result, top=top, outdir=str(outdir)))

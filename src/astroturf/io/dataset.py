@@ -1,9 +1,12 @@
 """Reading inputs: the one entry point (``read_dataset``) used by the pipeline and the CLI.
 
-Each input file is read with a chosen or sniffed format (specific platform formats score higher
-than the generic containers), posts are concatenated (duplicate posts across overlapping exports
-removed, colliding ids made unique), profiles are merged (an explicit accounts file wins per
-field) and what reading found out is recorded in ``Dataset.meta`` for the manifest.
+Each input argument is a file, a directory of parts or a glob (``io.inputs``); each file is
+read with a chosen or sniffed format (specific platform formats score higher than the generic
+containers), then finished the same way whatever its format (``read_input``): text repaired
+(``io.textrepair``) and what reading found recorded. Posts are concatenated (duplicate posts
+across overlapping exports removed, colliding ids made unique), profiles are merged (an
+explicit accounts file wins per field) and everything reading found out goes to
+``Dataset.meta``, which the CLI writes into manifest.json.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from typing import Any
 import pandas as pd
 
 from astroturf.errors import InputError
-from astroturf.schema import Dataset, coerce_accounts, coerce_posts
+from astroturf.schema import ACCOUNT_FIELDS, POST_FIELDS, Dataset, coerce_accounts, coerce_posts
 
 log = logging.getLogger("astroturf.io")
 
-__all__ = ["detect_format", "read_accounts", "read_dataset"]
+__all__ = ["detect_format", "read_accounts", "read_dataset", "read_input"]
+
+POST_TEXT = ("text",)
+ACCOUNT_TEXT = ("display_name", "bio", "location")
 
 
 def detect_format(path: str) -> str:
@@ -42,6 +48,56 @@ def detect_format(path: str) -> str:
     return min(scores)[1]
 
 
+def _string_fields(fields: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(name for name, (dtype, _) in fields.items() if dtype == "str")
+
+
+def repair_dataset(data: Dataset) -> tuple[Dataset, dict[str, int]]:
+    """Texts repaired (posts keep the original in ``text_original``), control characters cut
+    from every string field; counts {'posts.text': n, 'accounts.bio': n, 'control_chars': n}."""
+    from astroturf.io.textrepair import repair_table
+
+    posts, p_counts = repair_table(coerce_posts(data.posts), POST_TEXT,
+                                   strip=_string_fields(POST_FIELDS), keep_original="text")
+    accounts, a_counts = repair_table(coerce_accounts(data.accounts), ACCOUNT_TEXT,
+                                      strip=_string_fields(ACCOUNT_FIELDS))
+    counts = {f"posts.{k}": v for k, v in p_counts.items() if k != "control_chars"}
+    counts |= {f"accounts.{k}": v for k, v in a_counts.items() if k != "control_chars"}
+    n_control = p_counts.get("control_chars", 0) + a_counts.get("control_chars", 0)
+    if n_control:
+        counts["control_chars"] = n_control
+    return Dataset(posts=coerce_posts(posts), accounts=coerce_accounts(accounts),
+                   meta=data.meta), counts
+
+
+def read_input(path: str, *, format: str = "auto", mapping: dict[str, str] | None = None,
+               strict: bool = False) -> Dataset:
+    """One file read by its (sniffed) format and finished like every other: texts repaired,
+    and ``meta`` in the shape of one entry of ``read_dataset``'s ``meta['inputs']``."""
+    from astroturf.io import registry
+
+    name = detect_format(path) if format == "auto" else registry.get_format(format).name
+    data = registry.get_format(name).read(path, mapping=mapping, strict=strict)
+    data, repaired = repair_dataset(data)
+    data.meta = input_meta(path, name, data.meta, repaired)
+    return data
+
+
+def input_meta(path: str, name: str, meta: dict[str, Any],
+               repaired: dict[str, int]) -> dict[str, Any]:
+    """The manifest entry of one input file (see ``read_dataset``)."""
+    dropped = meta.get("rows_dropped", meta.get("dropped", {})) or {}
+    return {"path": path, "format": meta.get("format", name), "mapping": meta.get("mapping", {}),
+            "roles": dict(meta.get("roles", {})), "role_notes": list(meta.get("role_notes", [])),
+            "unplaced_columns": list(meta.get("unplaced_columns", [])),
+            "account_id_from_handle": bool(meta.get("account_id_from_handle", False)),
+            "rows_read": int(meta.get("rows_read", 0)), "rows_dropped": dict(dropped),
+            "cells_dropped": {k: dict(v) for k, v in meta.get("cells_dropped", {}).items()},
+            "text_repaired": dict(repaired), "resolution_s": meta.get("resolution_s"),
+            "assumed_utc": bool(meta.get("assumed_utc", False)),
+            "warnings": list(meta.get("warnings", []))}
+
+
 def read_accounts(path: str, *, mapping: dict[str, str] | None = None,
                   strict: bool = False) -> pd.DataFrame:
     """Canonical accounts from a profile table (CSV/JSONL/Parquet, one row per account).
@@ -49,148 +105,105 @@ def read_accounts(path: str, *, mapping: dict[str, str] | None = None,
     Here 'created_at' and 'id' mean the account's. Only qualified ``mapping`` keys
     ('accounts.<field>') apply; bare keys belong to the posts files.
     """
-    from astroturf.io.columns import detect_mapping
+    return read_accounts_file(path, mapping=mapping, strict=strict).accounts
+
+
+def read_accounts_file(path: str, *, mapping: dict[str, str] | None = None,
+                       strict: bool = False) -> Dataset:
+    """``read_accounts`` with its meta (path, mapping, roles, cells dropped, texts repaired)."""
+    from astroturf.io.cells import CellLog, guard_fields, guard_times
+    from astroturf.io.columns import detect_roles
     from astroturf.io.generic import read_table
     from astroturf.io.split import profile_table
 
     overrides = {k: v for k, v in (mapping or {}).items() if k.startswith("accounts.")}
-    table, _ = read_table(path, strict=strict)
-    found = detect_mapping(list(table.columns), table.head(2000), overrides=overrides,
-                           source=path, tables=("accounts",))
+    table, tmeta = read_table(path, strict=strict)
+    roles = detect_roles(list(table.columns), table.head(2000), overrides=overrides,
+                         source=path, tables=("accounts",))
+    cells = CellLog(source=path, strict=strict)
+    found = roles.mapping
+    table = guard_fields(table, {k: c for k, c in found.items() if k != "accounts.created_at"},
+                         cells)
     frame = pd.DataFrame({k.split(".", 1)[1]: table[c] for k, c in found.items()})
-    return profile_table(frame, source=path)
+    if "created_at" in frame:
+        frame["created_at"] = guard_times(frame["created_at"], "accounts.created_at", cells,
+                                          column=found["accounts.created_at"])
+    accounts = profile_table(frame, source=path)
+    data, repaired = repair_dataset(Dataset(posts=coerce_posts(pd.DataFrame()),
+                                            accounts=accounts))
+    meta = {"format": tmeta["container"], "mapping": found, "rows_read": tmeta["rows_read"],
+            "warnings": tmeta["warnings"] + [f"{path}: {n}" for n in roles.notes],
+            "cells_dropped": cells.dropped, **roles.to_meta()}
+    data.meta = input_meta(path, tmeta["container"], meta, repaired)
+    return data
 
 
 def read_dataset(inputs: list[str], *, format: str = "auto",
                  mapping: dict[str, str] | None = None,
                  accounts: str | list[str] | None = None, strict: bool = False) -> Dataset:
-    """Read every input into one canonical Dataset.
+    """Read every input (file, directory of parts, glob) into one canonical Dataset.
 
     ``format``: a registered format name or 'auto' (best sniff per file). ``mapping``: --map
     overrides. ``accounts``: an optional profile file whose values win per field; with it,
     qualified 'accounts.<field>' keys of ``mapping`` name columns of that file. Several
     profile files (e.g. one per label class) may be given as a list; later files win.
-    ``meta``: {'inputs': [{'path', 'format', 'mapping', 'rows_read', 'rows_dropped',
-    'resolution_s', 'assumed_utc', 'warnings'}], 'n_posts', 'n_accounts', 'duplicate_posts'}.
+    ``meta``: {'inputs': [one entry per FILE: {'path', 'format', 'mapping', 'roles' {key:
+    {'column', 'confidence', 'how'}}, 'role_notes', 'unplaced_columns',
+    'account_id_from_handle', 'rows_read', 'rows_dropped' {reason: n}, 'cells_dropped' {key:
+    {reason: n}}, 'text_repaired' {key: n}, 'resolution_s', 'assumed_utc', 'warnings'}],
+    'input_groups' [{'input', 'kind', 'parts'}] (when a directory or glob was given),
+    'accounts_files', 'accounts_inputs' (entries like 'inputs'), 'n_posts', 'n_accounts',
+    'duplicate_posts', 'cells_dropped' and 'text_repaired' (totals over all files)}.
     Posts are sorted by (created_at, account_id, post_id); accounts by account_id.
     """
-    from astroturf.io import registry
+    from astroturf.io.combine import combine_posts, merge_profiles
+    from astroturf.io.inputs import expand_inputs
     from astroturf.io.opening import base_name
+    from astroturf.io.parts import read_group
 
     if not inputs:
         raise InputError("no input files given", hint="pass one or more export files, or '-'")
     post_mapping = mapping
     if accounts and mapping:  # qualified accounts.<field> keys then name accounts-file columns
         post_mapping = {k: v for k, v in mapping.items() if not k.startswith("accounts.")}
-    parts: list[Dataset] = []
-    metas: list[dict[str, Any]] = []
-    for path in inputs:
-        name = detect_format(path) if format == "auto" else registry.get_format(format).name
-        data = registry.get_format(name).read(path, mapping=post_mapping, strict=strict)
-        parts.append(data)
-        metas.append(_input_meta(path, name, data.meta))
-    posts_list = [coerce_posts(p.posts) for p in parts]
-    posts, n_dup = _combine_posts(posts_list, [base_name(p) for p in inputs])
+    groups = expand_inputs(list(inputs))
+    parts = [d for g in groups for d in read_group(g, format=format, mapping=post_mapping,
+                                                    strict=strict)]
+    files = [p.meta["path"] for p in parts]
+    posts, n_dup = combine_posts([p.posts for p in parts], [base_name(f) for f in files])
     account_files = [accounts] if isinstance(accounts, str) else list(accounts or [])
+    extra = [read_accounts_file(f, mapping=mapping, strict=strict) for f in account_files]
     override = None
-    if account_files:
-        frames = [coerce_accounts(read_accounts(f, mapping=mapping, strict=strict))
-                  for f in account_files]
-        override = pd.concat(frames, ignore_index=True).drop_duplicates(
+    if extra:
+        override = pd.concat([e.accounts for e in extra], ignore_index=True).drop_duplicates(
             "account_id", keep="last")
-    profiles = _merge_profiles([coerce_accounts(p.accounts) for p in parts], override)
+    profiles = merge_profiles([p.accounts for p in parts], override)
     account_ids = pd.concat([posts["account_id"], profiles["account_id"]]).dropna().unique()
     missing = sorted(set(account_ids) - set(profiles["account_id"]))
     if missing:
         profiles = pd.concat([profiles, pd.DataFrame({"account_id": missing})],
                              ignore_index=True)
     profiles = coerce_accounts(profiles.sort_values("account_id", kind="stable"))
-    meta = {"inputs": metas, "n_posts": len(posts), "n_accounts": len(profiles),
-            "duplicate_posts": n_dup}
+    metas = [p.meta for p in parts]
+    meta: dict[str, Any] = {"inputs": metas, "n_posts": len(posts), "n_accounts": len(profiles),
+                            "duplicate_posts": n_dup}
+    if any(g.kind != "file" for g in groups):
+        meta["input_groups"] = [g.to_meta() for g in groups]
     if account_files:
         meta["accounts_files"] = [base_name(f) for f in account_files]
+        meta["accounts_inputs"] = [e.meta for e in extra]
+    meta |= _totals([*metas, *(e.meta for e in extra)])
     return Dataset(posts=posts, accounts=profiles, meta=meta)
 
 
-def _input_meta(path: str, name: str, meta: dict[str, Any]) -> dict[str, Any]:
-    dropped = meta.get("rows_dropped", meta.get("dropped", {})) or {}
-    return {"path": path, "format": meta.get("format", name), "mapping": meta.get("mapping", {}),
-            "rows_read": int(meta.get("rows_read", 0)), "rows_dropped": dict(dropped),
-            "resolution_s": meta.get("resolution_s"),
-            "assumed_utc": bool(meta.get("assumed_utc", False)),
-            "warnings": list(meta.get("warnings", []))}
-
-
-def _combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataFrame, int]:
-    """Concatenate, drop exact duplicate posts, make remaining post_id collisions unique."""
-    from astroturf.io.split import sort_order
-
-    for i, part in enumerate(parts):
-        part["_file"] = i
-    posts = pd.concat(parts, ignore_index=True) if parts else coerce_posts(pd.DataFrame())
-    posts = posts.iloc[sort_order(posts, _ORDER)]
-    before = len(posts)
-    posts = _merge_duplicates(posts)
-    n_dup = before - len(posts)
-    collide = posts["post_id"].duplicated(keep=False)
-    if collide.any():
-        files = posts.loc[collide, "_file"]
-        by_file = posts.loc[collide].groupby("post_id")["_file"].nunique()
-        across = posts.loc[collide, "post_id"].map(by_file).gt(1)
-        prefix = pd.Series([names[i] for i in files], index=files.index, dtype="str")
-        new_ids = (prefix + ":" + posts.loc[collide, "post_id"]).where(across,
-                                                                       posts.loc[collide,
-                                                                                 "post_id"])
-        posts.loc[collide, "post_id"] = new_ids
-        still = posts["post_id"].duplicated(keep="first")
-        if still.any():
-            n = posts.groupby("post_id").cumcount()
-            posts.loc[still, "post_id"] = posts.loc[still, "post_id"] + "#" + n[still].astype(
-                "str")
-        log.warning("%d post ids collide; made unique with the file name / '#n'",
-                    int(collide.sum()))
-    posts = posts.drop(columns="_file")
-    return coerce_posts(posts.reset_index(drop=True)), n_dup
-
-
-_KEY = ["post_id", "account_id", "created_at"]
-_ORDER = ["created_at", "account_id", "post_id", "_file"]
-_LIST_FIELDS = ("urls", "hashtags", "mentions")
-
-
-def _merge_duplicates(posts: pd.DataFrame) -> pd.DataFrame:
-    """One row per (post_id, account_id, created_at).
-
-    Long-format exports repeat a post once per URL/hashtag, and overlapping exports repeat it
-    verbatim: list fields are unioned (first-seen token order), other fields take the first value.
-    """
-    from astroturf.io.split import sort_order
-
-    dup = posts.duplicated(_KEY, keep=False)
-    if not dup.any():
-        return posts
-    sub = posts[dup]
-    merged = sub.groupby(_KEY, sort=False, dropna=False).first()
-    for field in _LIST_FIELDS:
-        tokens = sub[[*_KEY, field]].dropna(subset=[field])
-        if tokens.empty:
-            continue
-        tokens = tokens.assign(**{field: tokens[field].str.split(" ")}).explode(field)
-        tokens = tokens.drop_duplicates()
-        joined = tokens.groupby(_KEY, sort=False)[field].agg(" ".join)
-        merged[field] = joined.reindex(merged.index)
-    merged = merged.reset_index()[posts.columns]
-    out = pd.concat([posts[~dup], merged], ignore_index=True)
-    return out.iloc[sort_order(out, _ORDER)]
-
-
-def _merge_profiles(parts: list[pd.DataFrame], explicit: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per account: later inputs win per field over earlier; the accounts file wins."""
-    frames = [p for p in parts if len(p)]
-    if explicit is not None and len(explicit):
-        frames.append(explicit)
-    if not frames:
-        return coerce_accounts(pd.DataFrame())
-    merged = pd.concat(frames, ignore_index=True)
-    merged = merged.groupby("account_id", sort=True).last().reset_index()
-    return coerce_accounts(merged)
+def _totals(metas: list[dict[str, Any]]) -> dict[str, Any]:
+    cells: dict[str, dict[str, int]] = {}
+    repaired: dict[str, int] = {}
+    for m in metas:
+        for key, reasons in m.get("cells_dropped", {}).items():
+            for reason, n in reasons.items():
+                cells.setdefault(key, {})[reason] = cells.get(key, {}).get(reason, 0) + n
+        for key, n in m.get("text_repaired", {}).items():
+            repaired[key] = repaired.get(key, 0) + n
+    return {"cells_dropped": dict(sorted(cells.items())),
+            "text_repaired": dict(sorted(repaired.items()))}

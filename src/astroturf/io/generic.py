@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 
 from astroturf.errors import InputError
-from astroturf.io.columns import detect_mapping
+from astroturf.io.columns import detect_roles
 from astroturf.io.opening import open_input, parquet_source, read_sample, sniff_delimiter
 from astroturf.io.registry import Sample
 from astroturf.io.split import split_flat
@@ -304,10 +304,13 @@ def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bo
     ({reason: n}), resolution_s, assumed_utc, warnings.
     """
     head, _ = read_table(path, strict=strict, max_rows=2000, container=container)
-    found = detect_mapping(list(head.columns), head, overrides=mapping, source=path)
+    roles = detect_roles(list(head.columns), head, overrides=mapping, source=path)
+    found = roles.mapping
+    for note in roles.notes:
+        log.warning("%s: %s", path, note)
     table, tmeta = read_table(path, strict=strict, container=container,
                               columns=sorted(set(found.values())))
-    data = split_flat(table, found, source=path)
+    data = split_flat(table, found, source=path, strict=strict)
     dropped = dict(data.meta["dropped"])
     if tmeta["malformed_rows"]:
         dropped["malformed_row"] = tmeta["malformed_rows"]
@@ -315,5 +318,7 @@ def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bo
             "rows_read": tmeta["rows_read"] + tmeta["malformed_rows"],
             "rows_dropped": dropped, "resolution_s": data.meta["resolution_s"],
             "assumed_utc": data.meta["assumed_utc"],
-            "warnings": tmeta["warnings"] + data.meta["warnings"]}
+            "warnings": [*tmeta["warnings"], *(f"{path}: {n}" for n in roles.notes),
+                         *data.meta["warnings"]], **roles.to_meta(),
+            "cells_dropped": data.meta["cells_dropped"]}
     return Dataset(posts=data.posts, accounts=data.accounts, meta=meta)

@@ -13,6 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from astroturf.io.cells import CellLog, guard_fields, guard_times
 from astroturf.io.opening import base_name
 from astroturf.io.timeparse import parse_times
 from astroturf.schema import Dataset, coerce_accounts, coerce_posts
@@ -143,20 +144,26 @@ def _warn_mangled(n: int, column: str, source: str, warnings: list[str]) -> None
         warnings.append(msg)
 
 
-def split_flat(df: pd.DataFrame, mapping: dict[str, str], *, source: str) -> Dataset:
+def split_flat(df: pd.DataFrame, mapping: dict[str, str], *, source: str,
+               strict: bool = False) -> Dataset:
     """Canonical posts + accounts from a flat table of raw (string) columns.
 
     ``mapping``: key ('posts.<field>', 'accounts.<field>', or an auxiliary target key from
     ``columns.SYNONYMS``) -> column of ``df``. Rows without account id or time are dropped and
     counted in ``meta['dropped']`` ({'missing_account_id', 'missing_time', 'bad_time'} -> n);
+    bad cells of other fields (``io.cells``) are dropped and counted in
+    ``meta['cells_dropped']`` ({key: {reason: n}}); ``strict`` makes either an InputError.
     ``meta`` also has 'rows_read', 'resolution_s', 'assumed_utc', 'warnings'. Posts keep input
     order; accounts are sorted by account_id.
     """
     warnings: list[str] = []
+    cells = CellLog(source=source, strict=strict)
+    df = _guard_raw(df, mapping, cells)
     account_id, n_mangled = clean_ids(df[mapping["posts.account_id"]])
     _warn_mangled(n_mangled, mapping["posts.account_id"], source, warnings)
     raw_time = df[mapping["posts.created_at"]]
-    times = parse_times(raw_time, source=source, column=mapping["posts.created_at"])
+    times = parse_times(raw_time, source=source, column=mapping["posts.created_at"],
+                        strict=strict)
     ids: dict[str, pd.Series | None] = {}
     for key in _ID_KEYS:
         values = _col(df, mapping, key)
@@ -179,6 +186,9 @@ def split_flat(df: pd.DataFrame, mapping: dict[str, str], *, source: str) -> Dat
         values = _col(df, mapping, f"posts.{field}")
         if values is not None:
             posts[field] = tokenize_list(values, kind=field)
+    if "urls" in posts.columns:
+        posts = guard_fields(posts, {"posts.urls": "urls"}, cells,
+                             labels={"posts.urls": mapping["posts.urls"]})
     for field in ("lang", "client"):
         values = _col(df, mapping, f"posts.{field}")
         if values is not None:
@@ -191,8 +201,21 @@ def split_flat(df: pd.DataFrame, mapping: dict[str, str], *, source: str) -> Dat
     accounts = accounts_from_flat(df[keep.to_numpy()], mapping, posts[keep], source=source)
     meta = {"rows_read": len(df), "dropped": {k: v for k, v in dropped.items() if v},
             "resolution_s": times.resolution_s, "assumed_utc": times.assumed_utc,
-            "warnings": warnings}
+            "warnings": warnings, "cells_dropped": cells.dropped}
     return Dataset(posts=coerce_posts(posts[keep]), accounts=accounts, meta=meta)
+
+
+def _guard_raw(df: pd.DataFrame, mapping: dict[str, str], cells: CellLog) -> pd.DataFrame:
+    """Ids, counts and the profile URL checked on the source columns (row numbers intact);
+    account creation times parsed leniently (bad ones counted)."""
+    fields = {k: c for k, c in mapping.items()
+              if k not in ("posts.urls", "accounts.created_at", "accounts.account_id")}
+    df = guard_fields(df, fields, cells)
+    column = mapping.get("accounts.created_at")
+    if column is not None and column in df.columns:
+        df = df.assign(**{column: guard_times(df[column], "accounts.created_at", cells,
+                                              column=column)})
+    return df
 
 
 def _blank(values: pd.Series) -> pd.Series:

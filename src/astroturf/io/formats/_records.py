@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.errors import InputError, UsageError
+from astroturf.io.cells import CellLog, guard_fields, guard_times
 from astroturf.io.opening import base_name, open_input, read_head, read_sample
 from astroturf.io.timeparse import parse_times
 from astroturf.schema import (
@@ -47,6 +48,11 @@ class ReadLog:
     dropped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     noted: set[str] = field(default_factory=set)
+    overridden: set[str] = field(default_factory=set)  # keys set by --map
+    cells: CellLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cells = CellLog(source=self.source, strict=self.strict)
 
     def drop(self, reason: str, n: int = 1) -> None:
         if n:
@@ -198,6 +204,9 @@ def finish_dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, *
     times = parse_times(posts["created_at"], source=rlog.source, column=mapping.get(
         "posts.created_at", "created_at"), strict=rlog.strict)
     raw_time = posts["created_at"]
+    fields = {f"posts.{c}": c for c in (*ID_FIELDS, "urls") if c in posts.columns}
+    posts = guard_fields(posts, fields, rlog.cells, where="post", row_names=posts["post_id"],
+                         labels={k: mapping.get(k, k.split(".")[1]) for k in fields})
     posts = posts.assign(created_at=times.values)
     posts = _drop_unusable(posts, rlog, mapping, raw_time)
     posts = coerce_posts(_normalise_lists(posts))
@@ -223,6 +232,7 @@ def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None
 
     rlog = ReadLog(source=path, fmt=fmt, strict=strict)
     mapping = merge_mapping(fixed, overrides, path)
+    rlog.overridden = {k for k in mapping if mapping.get(k) != fixed.get(k)}
     header = read_sample(path).header or []
     _check_columns(header, mapping, overrides, path, fmt, prepare)
     needed = sorted(({*mapping.values()} | set(inputs)) & set(header))
@@ -230,7 +240,8 @@ def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None
     if prepare is not None:
         table = prepare(table)
     used = {k: v for k, v in mapping.items() if v in table.columns}
-    data = split_flat(table, used, source=path)
+    data = split_flat(table, used, source=path, strict=strict)
+    rlog.cells.merge(data.meta["cells_dropped"])
     rlog.rows_read = tmeta["rows_read"]
     rlog.dropped.update(data.meta["dropped"])
     rlog.drop("malformed_row", tmeta["malformed_rows"])
@@ -270,9 +281,14 @@ def _check_columns(header: list[str], mapping: dict[str, str],
 def _dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, fmt: str,
              mapping: dict[str, str], resolution: float, assumed: bool) -> Dataset:
     rows_read = rlog.rows_read + rlog.dropped.get("malformed_row", 0)
+    roles = {k: {"column": v, "confidence": 1.0,
+                 "how": "--map" if k in rlog.overridden else "format"}
+             for k, v in sorted(mapping.items())}
     meta = {"format": fmt, "mapping": dict(mapping), "rows_read": rows_read,
             "rows_dropped": {k: v for k, v in sorted(rlog.dropped.items()) if v},
-            "resolution_s": resolution, "assumed_utc": assumed, "warnings": list(rlog.warnings)}
+            "resolution_s": resolution, "assumed_utc": assumed, "warnings": list(rlog.warnings),
+            "roles": roles, "role_notes": [], "unplaced_columns": [],
+            "account_id_from_handle": False, "cells_dropped": rlog.cells.dropped}
     return Dataset(posts=posts, accounts=accounts, meta=meta)
 
 
@@ -369,8 +385,14 @@ def finish_accounts(accounts: pd.DataFrame, posts: pd.DataFrame, rlog: ReadLog) 
     accounts = accounts.copy()
     if "seen" in accounts.columns:
         accounts["seen"] = _lenient_times(accounts["seen"], rlog, "profile seen at")
+    names = accounts["account_id"] if "account_id" in accounts.columns else None
     if "created_at" in accounts.columns:
-        accounts["created_at"] = _lenient_times(accounts["created_at"], rlog, "account created")
+        accounts["created_at"] = guard_times(accounts["created_at"], "accounts.created_at",
+                                             rlog.cells, column="account created_at",
+                                             where="account", row_names=names)
+    fields = {f"accounts.{c}": c for c in ("url", "followers", "following", "posts_count")
+              if c in accounts.columns}
+    accounts = guard_fields(accounts, fields, rlog.cells, where="account", row_names=names)
     seen = accounts.pop("seen") if "seen" in accounts.columns else None
     accounts = coerce_accounts(accounts)
     accounts["seen"] = seen.to_numpy() if seen is not None else pd.NaT
