@@ -99,7 +99,8 @@ def write_input(fmt: str, df: pd.DataFrame, outdir: Path) -> Path:
                       for r in rows))
     elif fmt == "reddit":
         path = outdir / "RC_2024-01.ndjson"
-        epoch = pd.to_datetime(df["timestamp"]).astype("int64") // 10**9
+        epoch = (pd.to_datetime(df["timestamp"]) - pd.Timestamp("1970-01-01", tz="UTC")
+                 ) // pd.Timedelta("1s")
         _jsonl(path, ({"id": r["post_id"][-10:], "author": r["account_id"],
                        "created_utc": int(t), "body": r["text"], "subreddit": "news",
                        "parent_id": "t3_abc", "link_id": "t3_abc"}

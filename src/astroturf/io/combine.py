@@ -11,6 +11,7 @@ import logging
 
 import pandas as pd
 
+from astroturf.io.strings import all_unique
 from astroturf.schema import coerce_accounts, coerce_posts
 
 log = logging.getLogger("astroturf.io.combine")
@@ -20,14 +21,15 @@ def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataF
     """Concatenate, drop exact duplicate posts, make remaining post_id collisions unique."""
     from astroturf.io.split import sort_order
 
-    for i, part in enumerate(parts):
-        part["_file"] = i
+    parts = [part.assign(_file=i) for i, part in enumerate(parts)]
     posts = pd.concat(parts, ignore_index=True) if parts else coerce_posts(pd.DataFrame())
     posts = posts.iloc[sort_order(posts, _ORDER)]
     before = len(posts)
-    posts = _merge_duplicates(posts)
+    unique = all_unique(posts["post_id"])
+    posts = posts if unique else _merge_duplicates(posts)
     n_dup = before - len(posts)
-    collide = posts["post_id"].duplicated(keep=False)
+    collide = pd.Series(False, index=posts.index) if unique else posts["post_id"].duplicated(
+        keep=False)
     if collide.any():
         files = posts.loc[collide, "_file"]
         by_file = posts.loc[collide].groupby("post_id")["_file"].nunique()
@@ -44,8 +46,10 @@ def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataF
                 "str")
         log.warning("%d post ids collide; made unique with the file name / '#n'",
                     int(collide.sum()))
-    posts = posts.drop(columns="_file")
-    return coerce_posts(posts.reset_index(drop=True)), n_dup
+    posts = posts.drop(columns="_file").reset_index(drop=True)
+    if len(parts) == 1 and not n_dup and not collide.any():  # one canonical table, reordered
+        return posts, n_dup
+    return coerce_posts(posts), n_dup
 
 
 _KEY = ["post_id", "account_id", "created_at"]
@@ -61,7 +65,10 @@ def _merge_duplicates(posts: pd.DataFrame) -> pd.DataFrame:
     """
     from astroturf.io.split import sort_order
 
-    dup = posts.duplicated(_KEY, keep=False)
+    same_id = posts["post_id"].duplicated(keep=False)  # cheap first: the key holds post_id
+    if not same_id.any():
+        return posts
+    dup = posts.duplicated(_KEY, keep=False) & same_id
     if not dup.any():
         return posts
     sub = posts[dup]
@@ -86,6 +93,11 @@ def merge_profiles(parts: list[pd.DataFrame], explicit: pd.DataFrame | None) -> 
         frames.append(explicit)
     if not frames:
         return coerce_accounts(pd.DataFrame())
+    if len(frames) == 1 and all_unique(frames[0]["account_id"]):  # nothing to merge
+        single = frames[0]
+        if not single["account_id"].is_monotonic_increasing:
+            single = single.sort_values("account_id", kind="stable")
+        return coerce_accounts(single.reset_index(drop=True))
     merged = pd.concat(frames, ignore_index=True)
     merged = merged.groupby("account_id", sort=True).last().reset_index()
     return coerce_accounts(merged)

@@ -54,20 +54,20 @@ def _string_fields(fields: dict[str, tuple[str, str]]) -> tuple[str, ...]:
 
 def repair_dataset(data: Dataset) -> tuple[Dataset, dict[str, int]]:
     """Texts repaired (posts keep the original in ``text_original``), control characters cut
-    from every string field; counts {'posts.text': n, 'accounts.bio': n, 'control_chars': n}."""
+    from every string field; counts {'posts.text': n, 'accounts.bio': n, 'control_chars': n}.
+    ``data`` holds canonical tables (what every reader returns); so does the result."""
     from astroturf.io.textrepair import repair_table
 
-    posts, p_counts = repair_table(coerce_posts(data.posts), POST_TEXT,
-                                   strip=_string_fields(POST_FIELDS), keep_original="text")
-    accounts, a_counts = repair_table(coerce_accounts(data.accounts), ACCOUNT_TEXT,
+    posts, p_counts = repair_table(data.posts, POST_TEXT, strip=_string_fields(POST_FIELDS),
+                                   keep_original="text")
+    accounts, a_counts = repair_table(data.accounts, ACCOUNT_TEXT,
                                       strip=_string_fields(ACCOUNT_FIELDS))
     counts = {f"posts.{k}": v for k, v in p_counts.items() if k != "control_chars"}
     counts |= {f"accounts.{k}": v for k, v in a_counts.items() if k != "control_chars"}
     n_control = p_counts.get("control_chars", 0) + a_counts.get("control_chars", 0)
     if n_control:
         counts["control_chars"] = n_control
-    return Dataset(posts=coerce_posts(posts), accounts=coerce_accounts(accounts),
-                   meta=data.meta), counts
+    return Dataset(posts=posts, accounts=accounts, meta=data.meta), counts
 
 
 def read_input(path: str, *, format: str = "auto", mapping: dict[str, str] | None = None,

@@ -11,7 +11,6 @@ raise InputError with ``strict=True``.
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 import json
 import logging
@@ -22,7 +21,15 @@ import pandas as pd
 
 from astroturf.errors import InputError
 from astroturf.io.columns import detect_roles
-from astroturf.io.opening import open_input, parquet_source, read_sample, sniff_delimiter
+from astroturf.io.opening import (
+    first_line,
+    open_input,
+    parquet_source,
+    plain_file,
+    read_sample,
+    sniff_delimiter,
+    split_cells,
+)
 from astroturf.io.registry import Sample
 from astroturf.io.split import split_flat
 from astroturf.schema import Dataset
@@ -30,6 +37,7 @@ from astroturf.schema import Dataset
 log = logging.getLogger("astroturf.io.generic")
 
 CHUNK = 1 << 22
+MAX_BLOCK = 1 << 28  # a single CSV field may be up to 256 MB (a block must hold it)
 JSON_BATCH = 20000
 _SURROGATES = re.compile("[\udc80-\udcff]")
 NO_ROWS_HINT = "check that the file holds data rows under its header (and is not truncated)"
@@ -155,9 +163,9 @@ def _note(meta: dict[str, Any], path: str) -> None:
 
 
 def _header_names(path: str, sample: Sample) -> tuple[list[str], str]:
-    line = sample.text.split("\n", 1)[0].rstrip("\r").replace("\x00", "")
+    line = first_line(sample.text).replace("\x00", "")
     delimiter = sniff_delimiter(line) or ","
-    names = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    names = [c.strip() for c in split_cells(line, delimiter)]
     seen: dict[str, int] = {}
     unique = []
     for i, name in enumerate(names):
@@ -170,38 +178,87 @@ def _header_names(path: str, sample: Sample) -> tuple[list[str], str]:
 
 def _read_csv(path: str, sample: Sample, meta: dict[str, Any], *, strict: bool,
               columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
+    names, delimiter = _header_names(path, sample)
+    meta["delimiter"] = delimiter
+    include = [c for c in names if c in columns] if columns is not None else []
+    table = None
+    plain = plain_file(path) if max_rows is None else None
+    if plain is not None:  # clean UTF-8 on disk: pyarrow reads it directly, multithreaded
+        table, n_bad = _read_csv_direct(plain, names, delimiter, include, strict=strict)
+        meta.update(malformed_rows=n_bad, nul_bytes=0, non_utf8_bytes=0)
+    if table is None:
+        table = _read_csv_stream(path, names, delimiter, include, meta, strict=strict,
+                                 max_rows=max_rows)
+    table = table.combine_chunks()  # one chunk: every later op is several times faster
+    return table.to_pandas().iloc[:max_rows] if max_rows else table.to_pandas()
+
+
+def _csv_options(names: list[str], delimiter: str, include: list[str], on_invalid: Any,
+                 block_size: int) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names, delimiter = _header_names(path, sample)
-    meta["delimiter"] = delimiter
+    return {"read_options": pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                              block_size=block_size),
+            "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                invalid_row_handler=on_invalid),
+            "convert_options": pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
+                strings_can_be_null=True, include_columns=include or None)}
+
+
+def _read_csv_direct(path: str, names: list[str], delimiter: str, include: list[str], *,
+                     strict: bool) -> tuple[Any, int]:
+    """(table, malformed rows) read by pyarrow from the file itself, or (None, 0) when that
+    fails for any reason (invalid UTF-8, a field longer than a block ...): the streaming reader
+    then decides, with its own counts and messages."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     bad: list[Any] = []
 
     def on_invalid(row: Any) -> str:
         bad.append(row)
         return "error" if strict else "skip"
 
-    include = [c for c in names if c in columns] if columns is not None else []
-    stream = CleanStream(open_input(path))
     try:
-        reader = pacsv.open_csv(
-            io.BufferedReader(stream, buffer_size=CHUNK),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=CHUNK),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
-                strings_can_be_null=True, include_columns=include or None))
-        batches = _take(reader, max_rows)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError, EOFError) as exc:
-        raise _csv_error(path, bad, exc) from None
-    finally:
-        stream.close()
-    meta.update(malformed_rows=len(bad), **stream.counts())
-    schema = pa.schema([(n, pa.string()) for n in (include or names)])
-    table = pa.Table.from_batches(batches, schema=schema)
-    return table.to_pandas().iloc[:max_rows] if max_rows else table.to_pandas()
+        table = pacsv.read_csv(path, **_csv_options(names, delimiter, include, on_invalid,
+                                                     CHUNK))
+    except (pa.ArrowException, OSError, ValueError):
+        return None, 0
+    return table, len(bad)
+
+
+def _read_csv_stream(path: str, names: list[str], delimiter: str, include: list[str],
+                     meta: dict[str, Any], *, strict: bool, max_rows: int | None) -> Any:
+    """Through CleanStream (NULs, BOM, bytes not UTF-8, compression); a field longer than a
+    block is retried with larger blocks."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    block = CHUNK
+    while True:
+        bad: list[Any] = []
+
+        def on_invalid(row: Any, bad: list[Any] = bad) -> str:
+            bad.append(row)
+            return "error" if strict else "skip"
+
+        stream = CleanStream(open_input(path))
+        try:
+            reader = pacsv.open_csv(io.BufferedReader(stream, buffer_size=CHUNK),
+                                    **_csv_options(names, delimiter, include, on_invalid, block))
+            batches = _take(reader, max_rows)
+        except (pa.ArrowInvalid, pa.ArrowException, OSError, EOFError) as exc:
+            if "straddl" in str(exc) and block < MAX_BLOCK:
+                block *= 8
+                continue
+            raise _csv_error(path, bad, exc) from None
+        finally:
+            stream.close()
+        meta.update(malformed_rows=len(bad), **stream.counts())
+        schema = pa.schema([(n, pa.string()) for n in (include or names)])
+        return pa.Table.from_batches(batches, schema=schema)
 
 
 def _take(reader: Any, max_rows: int | None) -> list[Any]:
@@ -265,7 +322,7 @@ def _read_parquet(path: str, *, columns: list[str] | None,
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot read Parquet: {exc}", source=path,
                          hint="check that the file is a complete Parquet file") from None
-    df = _arrow_to_raw(table).to_pandas()
+    df = _arrow_to_raw(table).combine_chunks().to_pandas()
     if columns is not None:
         df = df[[c for c in df.columns if c in columns]]
     return df.iloc[:max_rows] if max_rows else df

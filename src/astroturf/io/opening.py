@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -156,6 +157,26 @@ def _parquet_columns(path: str) -> list[str]:
                          hint="check that the file is a complete Parquet file") from None
 
 
+def plain_file(path: str) -> str | None:
+    """The local path of ``path`` when it is an uncompressed file with no BOM and no NUL byte
+    (then readers may hand it to pyarrow as is), else None. One memchr pass over the mapped
+    file: ~20 ms per 100 MB."""
+    import mmap
+
+    if compression_of(path) is not None:
+        return None
+    real = local_path(path)
+    with open(real, "rb") as fh:
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty, or not mappable (a pipe)
+            return None
+        with mapped:
+            if mapped[:3] == b"\xef\xbb\xbf" or mapped.find(b"\x00") != -1:
+                return None
+    return real
+
+
 def parquet_source(path: str) -> Any:
     """Something pyarrow.parquet can seek in: the file, or the decompressed bytes in memory."""
     if compression_of(path) is None:
@@ -181,8 +202,16 @@ def sniff_delimiter(line: str) -> str | None:
 
 
 def first_line(text: str) -> str:
-    """First line of text, without its line ending."""
-    return text.split("\n", 1)[0].rstrip("\r")
+    """First line of text, without its line ending (LF, CRLF or a lone CR)."""
+    return re.split(r"\r\n|\n|\r", text, maxsplit=1)[0]
+
+
+def split_cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one delimited line (quotes honoured; a stray quote never raises)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return line.split(delimiter)
 
 
 def sniff_header(text: str) -> list[str] | None:
@@ -193,8 +222,7 @@ def sniff_header(text: str) -> list[str] | None:
     delimiter = sniff_delimiter(line)
     if delimiter is None:
         return None
-    cells = next(csv.reader([line], delimiter=delimiter))
-    return [c.strip() for c in cells]
+    return [c.strip() for c in split_cells(line, delimiter)]
 
 
 def _first_json_value(text: str) -> Any:

@@ -97,7 +97,9 @@ def repair_texts(values: pd.Series) -> tuple[pd.Series, pd.Series, int]:
 
     ``values``: a string column (NA allowed); index kept.
     """
-    original = pd.Series(pd.NA, index=values.index, dtype="str")
+    from astroturf.io.strings import na_strings
+
+    original = na_strings(values.index)
     suspicious = _mask(values, SUSPICIOUS)
     if not suspicious.any():
         return values, original, 0
@@ -112,8 +114,31 @@ def repair_texts(values: pd.Series) -> tuple[pd.Series, pd.Series, int]:
     return out, original, int(changed.sum())
 
 
+def has_controls(values: pd.Series) -> bool:
+    """Could ``values`` hold a control character? One vectorised pass over the raw UTF-8
+    bytes (a control byte never occurs inside a multi-byte character); False is certain."""
+    import numpy as np
+
+    if len(values) == 0 or not (pd.api.types.is_string_dtype(values.dtype)
+                                or values.dtype == object):
+        return False
+    arrow = _arrow(values)
+    for chunk in getattr(arrow, "chunks", [arrow]):
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            continue
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        low = data < 0x20
+        if (low.any() and (low & (data != 9) & (data != 10) & (data != 13)).any()) or (
+                data == 0x7F).any():
+            return True
+    return False
+
+
 def strip_controls(values: pd.Series) -> tuple[pd.Series, int]:
     """Values without C0 control characters other than tab/newline/return; n values changed."""
+    if not has_controls(values):
+        return values, 0
     hit = _mask(values, CONTROL)
     if not hit.any():
         return values, 0
@@ -127,7 +152,7 @@ def repair_table(frame: pd.DataFrame, fields: tuple[str, ...], *, strip: tuple[s
     """Repair ``fields`` of ``frame`` (new frame) and cut control characters from ``fields``
     and ``strip``; counts {field: n repaired, 'control_chars': n values changed}.
     ``keep_original``: the field whose pre-repair text goes to ``<field>_original``."""
-    out = frame.copy()
+    out = frame.copy(deep=False)
     counts: dict[str, int] = {}
     n_control = 0
     for name in dict.fromkeys((*fields, *strip)):
@@ -142,7 +167,9 @@ def repair_table(frame: pd.DataFrame, fields: tuple[str, ...], *, strip: tuple[s
         out[name] = values
         if n_fixed:
             counts[name] = n_fixed
-        if name == keep_original:
+            if name == keep_original:
+                out[f"{name}_original"] = original
+        elif name == keep_original and f"{name}_original" not in out.columns:
             out[f"{name}_original"] = original
     if n_control:
         counts["control_chars"] = n_control

@@ -135,7 +135,8 @@ def _from_epoch(numbers: pd.Series) -> pd.Series:
     factor = 1e9 if magnitude < 1e11 else 1e6 if magnitude < 1e14 else 1e3 if magnitude < 1e17 \
         else 1.0
     arr = numbers.to_numpy(dtype="float64")
-    ok = np.isfinite(arr) & (np.abs(arr * factor) < 9.2e18)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = np.isfinite(arr) & (np.abs(arr * factor) < 9.2e18)
     whole = np.floor(arr[ok])  # exact for |x| < 2**53; the fraction is scaled separately
     ns = whole.astype(np.int64) * np.int64(factor) + np.round((arr[ok] - whole) * factor
                                                               ).astype(np.int64)
@@ -153,6 +154,9 @@ def _parse_text(text: pd.Series) -> tuple[pd.Series, bool]:
     if sample.str.match(_NUMERIC).mean() > 0.5:
         numbers = pd.to_numeric(text.where(text.str.match(_NUMERIC)), errors="coerce")
         return _from_epoch(numbers.astype("float64")), False
+    fast = _arrow_iso(text)
+    if fast is not None:
+        return fast
     fmt = max(FORMATS, key=lambda f: int(_to_utc(sample, f).notna().sum()))
     parsed = _to_utc(text, fmt)
     failed = parsed.isna() & text.notna()
@@ -161,6 +165,29 @@ def _parse_text(text: pd.Series) -> tuple[pd.Series, bool]:
         parsed[failed] = _to_utc(text[failed], "mixed")
     assumed = bool((~present.str.contains(_HAS_OFFSET, regex=True)).any())
     return parsed, assumed
+
+
+def _arrow_iso(text: pd.Series) -> tuple[pd.Series, bool] | None:
+    """The fast path for clean ISO-8601 columns: Arrow's parser, ~10x pandas'. Only when EVERY
+    value parses, all with an offset (-> UTC) or all without (taken as UTC); else None and the
+    pandas path decides value by value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pd.api.types.is_string_dtype(text.dtype) or text.dtype == object:
+        return None
+    arrow = pa.array(text.array)
+    for typ, assumed in ((pa.timestamp("ns", tz="UTC"), False), (pa.timestamp("ns"), True)):
+        try:
+            parsed = pc.cast(arrow, typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            continue
+        times = parsed.to_pandas()
+        times.index = text.index
+        if assumed:
+            times = times.dt.tz_localize("UTC")
+        return in_range(times), assumed
+    return None
 
 
 def _to_utc(text: pd.Series, fmt: str) -> pd.Series:

@@ -76,6 +76,23 @@ class ReadLog:
         self.drop("malformed_row")
 
 
+# what a record of the wrong shape raises in a reader (a string where an object should be ...)
+RECORD_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+
+
+def add_record(rlog: ReadLog, where: str, add: Callable[..., Any], *args: Any) -> None:
+    """``add(*args)`` (a reader's per-record function); a record whose fields have the wrong
+    shape is malformed: skipped and counted, or an InputError with --strict. The per-record
+    functions compute every value before appending any, so a failed record leaves the columns
+    aligned."""
+    try:
+        add(*args)
+    except RECORD_ERRORS as exc:
+        rlog.bad_record(where, f"fields of unexpected type ({type(exc).__name__}: "
+                               f"{str(exc)[:60]})",
+                        "fix or remove that record, or drop --strict to skip it")
+
+
 def reject_mapping(mapping: dict[str, str] | None, fmt: str) -> None:
     """Platform JSON readers have fixed field paths; a --map would be silently ignored."""
     if mapping:

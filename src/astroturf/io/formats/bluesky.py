@@ -15,6 +15,7 @@ import pandas as pd
 from astroturf.io import registry
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
     check_not_empty,
     dig,
@@ -159,7 +160,8 @@ def read(path: str, *, mapping: dict[str, str] | None = None, strict: bool = Fal
         posts = {k: [] for k in POST_KEYS}
         users = {k: [] for k in USER_KEYS}
         for item in batch:
-            _add_item(item, posts, users, rlog)
+            add_record(rlog, f"record {rlog.rows_read + 1}", _add_item, item, posts, users,
+                       rlog)
         post_parts.append(frame(posts))
         user_parts.append(frame(users).drop_duplicates())
     if not post_parts:

@@ -18,6 +18,7 @@ from astroturf.errors import InputError
 from astroturf.io import registry
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
     check_not_empty,
     dig,
@@ -102,7 +103,7 @@ def _collect(doc: Any, rlog: ReadLog) -> pd.DataFrame:
         elif act.get("type") not in ("Create", "Announce"):
             rlog.drop("other_activity")
         else:
-            _add_activity(cols, act)
+            add_record(rlog, f"orderedItems #{n}", _add_activity, cols, act)
     return frame(cols)
 
 

@@ -17,6 +17,7 @@ from astroturf.errors import InputError
 from astroturf.io import registry
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
     check_not_empty,
     finish_dataset,
@@ -113,7 +114,8 @@ def _collect(doc: Any, rlog: ReadLog) -> pd.DataFrame:
             elif msg.get("type", "message") != "message":
                 rlog.drop("service_message")
             else:
-                _add_message(cols, chat, msg)
+                add_record(rlog, f"chat {chat.get('id')} message #{n}", _add_message, cols,
+                           chat, msg)
     return frame(cols)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from astroturf.io import registry
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
     check_not_empty,
     dig,
@@ -67,6 +68,10 @@ def sniff(sample: registry.Sample) -> float:
     return 0.0
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _ref_author(ref: dict[str, Any], tweets: dict[str, Any]) -> str | None:
     author = ref.get("author_id") or dig(ref, "author", "id")
     if author is None:
@@ -76,7 +81,8 @@ def _ref_author(ref: dict[str, Any], tweets: dict[str, Any]) -> str | None:
 
 def _target(tweet: dict[str, Any], tweets: dict[str, Any]) -> tuple[str, Any, Any]:
     """kind, target post, target account from referenced_tweets (retweet > reply > quote)."""
-    refs = {r.get("type"): r for r in tweet.get("referenced_tweets") or [] if isinstance(r, dict)}
+    refs = {str(r.get("type")): r for r in _list(tweet.get("referenced_tweets"))
+            if isinstance(r, dict)}
     for ref_type in ("retweeted", "replied_to", "quoted"):
         if ref_type in refs:
             ref = refs[ref_type]
@@ -150,7 +156,7 @@ def read(path: str, *, mapping: dict[str, str] | None = None, strict: bool = Fal
         users = {k: [] for k in ACCOUNT_KEYS}
         for obj in batch:
             n += 1
-            _add_line(obj, posts, users, rlog, n)
+            add_record(rlog, f"record {n}", _add_line, obj, posts, users, rlog, n)
         post_parts.append(frame(posts))
         user_parts.append(frame(users).drop_duplicates())
     posts_df = pd.concat(post_parts, ignore_index=True) if post_parts else frame(

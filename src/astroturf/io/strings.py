@@ -1,0 +1,54 @@
+"""Arrow-backed string columns built without Python objects.
+
+``pd.Series(np.nan, index, dtype="str")`` or ``pd.Series("post", ...)`` creates one Python
+object per row and converts each (~70 ms per million rows); built from Arrow arrays the same
+columns cost a third of that. Results are the canonical ``str`` dtype, equal to the slow form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what dtype="str" means with pyarrow
+
+
+def _series(array: pa.Array, index: pd.Index) -> pd.Series:
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    return pd.Series(ArrowStringArray(pa.chunked_array([array]), dtype=STR), index=index)
+
+
+def na_strings(index: pd.Index) -> pd.Series:
+    """An all-NA string column."""
+    return _series(pa.nulls(len(index), pa.large_string()), index)
+
+
+def const_strings(value: str, index: pd.Index) -> pd.Series:
+    """A string column holding ``value`` on every row."""
+    return _series(pa.repeat(pa.scalar(value, pa.large_string()), len(index)), index)
+
+
+def counter_strings(prefix: str, index: pd.Index, *, start: int = 1) -> pd.Series:
+    """'<prefix><start>', '<prefix><start + 1>' ... one per row."""
+    numbers = pc.cast(pa.array(np.arange(start, start + len(index), dtype=np.int64)),
+                      pa.large_string())
+    joined = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), numbers,
+                                         pa.scalar("", pa.large_string()))
+    return _series(joined, index)
+
+
+def all_unique(values: pd.Series) -> bool:
+    """No value occurs twice (NA counted as a value): one Arrow hash pass."""
+    if len(values) < 2:
+        return True
+    arrow = pa.array(values.array) if hasattr(values.array, "__arrow_array__") else pa.array(
+        values.astype("str").array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    nulls = arrow.null_count
+    if nulls > 1:
+        return False
+    return len(arrow.dictionary_encode().dictionary) + nulls == len(values)  # fastest hash
