@@ -285,6 +285,8 @@ def _arrow_key(col: pd.Series) -> object:
         return pa.array(col.array)
     if pd.api.types.is_integer_dtype(col.dtype) and not col.isna().any():
         return pa.array(col.to_numpy())
+    if str(col.dtype) in ("Int64", "boolean", "Float64"):  # nullable: NA stays null (first)
+        return pa.array(col.array)
     raise TypeError("no Arrow sort key for this column")
 
 

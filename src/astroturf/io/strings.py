@@ -21,6 +21,13 @@ def _series(array: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(ArrowStringArray(pa.chunked_array([array]), dtype=STR), index=index)
 
 
+def arrow_strings(array: pa.Array, index: pd.Index) -> pd.Series:
+    """A string column from an Arrow string array (no copy of the characters)."""
+    if not pa.types.is_large_string(array.type):
+        array = pc.cast(array, pa.large_string())
+    return _series(array, index)
+
+
 def na_strings(index: pd.Index) -> pd.Series:
     """An all-NA string column."""
     return _series(pa.nulls(len(index), pa.large_string()), index)

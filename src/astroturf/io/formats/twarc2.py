@@ -25,6 +25,7 @@ from astroturf.io.formats._records import (
     join_items,
     reject_mapping,
 )
+from astroturf.io.formats.twarc2_arrow import read_flat_tweets
 from astroturf.schema import Dataset
 
 NAME = "twarc2"
@@ -149,6 +150,17 @@ def read(path: str, *, mapping: dict[str, str] | None = None, strict: bool = Fal
     reject_mapping(mapping, NAME)
     check_not_empty(path)
     rlog = ReadLog(source=path, fmt=NAME, strict=strict)
+    fast = read_flat_tweets(path)  # flattened tweets pyarrow can parse: whole columns
+    if fast is not None:
+        posts_df, users_df = fast
+        rlog.rows_read = len(posts_df)
+    else:
+        posts_df, users_df = _read_records(path, rlog)
+    return finish_dataset(posts_df, users_df, rlog, fmt=NAME, mapping=MAPPING)
+
+
+def _read_records(path: str, rlog: ReadLog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Record by record: every shape (pages, mixed files, odd records skipped and counted)."""
     post_parts, user_parts = [], []
     n = 0
     for batch in iter_json_lines(path, rlog, batch_size=5_000):
@@ -163,7 +175,7 @@ def read(path: str, *, mapping: dict[str, str] | None = None, strict: bool = Fal
         {k: [] for k in POST_KEYS})
     users_df = pd.concat(user_parts, ignore_index=True) if user_parts else frame(
         {k: [] for k in ACCOUNT_KEYS})
-    return finish_dataset(posts_df, users_df, rlog, fmt=NAME, mapping=MAPPING)
+    return posts_df, users_df
 
 
 SPEC = registry.register(registry.FormatSpec(
