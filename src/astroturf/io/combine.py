@@ -11,8 +11,7 @@ import logging
 
 import pandas as pd
 
-from astroturf.io.strings import all_unique
-from astroturf.schema import coerce_accounts, coerce_posts
+from astroturf.io.strings import all_unique, canonical_accounts, canonical_posts
 
 log = logging.getLogger("astroturf.io.combine")
 
@@ -22,7 +21,7 @@ def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataF
     from astroturf.io.split import sort_order
 
     parts = [part.assign(_file=i) for i, part in enumerate(parts)]
-    posts = pd.concat(parts, ignore_index=True) if parts else coerce_posts(pd.DataFrame())
+    posts = pd.concat(parts, ignore_index=True) if parts else canonical_posts(pd.DataFrame())
     posts = posts.iloc[sort_order(posts, _ORDER)]
     before = len(posts)
     unique = all_unique(posts["post_id"])
@@ -49,7 +48,7 @@ def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataF
     posts = posts.drop(columns="_file").reset_index(drop=True)
     if len(parts) == 1 and not n_dup and not collide.any():  # one canonical table, reordered
         return posts, n_dup
-    return coerce_posts(posts), n_dup
+    return canonical_posts(posts), n_dup
 
 
 _KEY = ["post_id", "account_id", "created_at"]
@@ -92,12 +91,12 @@ def merge_profiles(parts: list[pd.DataFrame], explicit: pd.DataFrame | None) -> 
     if explicit is not None and len(explicit):
         frames.append(explicit)
     if not frames:
-        return coerce_accounts(pd.DataFrame())
+        return canonical_accounts(pd.DataFrame())
     if len(frames) == 1 and all_unique(frames[0]["account_id"]):  # nothing to merge
         single = frames[0]
         if not single["account_id"].is_monotonic_increasing:
             single = single.sort_values("account_id", kind="stable")
-        return coerce_accounts(single.reset_index(drop=True))
+        return canonical_accounts(single.reset_index(drop=True))
     merged = pd.concat(frames, ignore_index=True)
     merged = merged.groupby("account_id", sort=True).last().reset_index()
-    return coerce_accounts(merged)
+    return canonical_accounts(merged)

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from astroturf.errors import InputError
-from astroturf.schema import ACCOUNT_FIELDS, POST_FIELDS, Dataset, coerce_accounts, coerce_posts
+from astroturf.io.strings import canonical_accounts, canonical_posts
+from astroturf.schema import ACCOUNT_FIELDS, POST_FIELDS, Dataset
 
 log = logging.getLogger("astroturf.io")
 
@@ -129,7 +130,7 @@ def read_accounts_file(path: str, *, mapping: dict[str, str] | None = None,
         frame["created_at"] = guard_times(frame["created_at"], "accounts.created_at", cells,
                                           column=found["accounts.created_at"])
     accounts = profile_table(frame, source=path)
-    data, repaired = repair_dataset(Dataset(posts=coerce_posts(pd.DataFrame()),
+    data, repaired = repair_dataset(Dataset(posts=canonical_posts(pd.DataFrame()),
                                             accounts=accounts))
     meta = {"format": tmeta["container"], "mapping": found, "rows_read": tmeta["rows_read"],
             "warnings": tmeta["warnings"] + [f"{path}: {n}" for n in roles.notes],
@@ -183,7 +184,7 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     if missing:
         profiles = pd.concat([profiles, pd.DataFrame({"account_id": missing})],
                              ignore_index=True)
-    profiles = coerce_accounts(profiles.sort_values("account_id", kind="stable"))
+    profiles = canonical_accounts(profiles.sort_values("account_id", kind="stable"))
     metas = [p.meta for p in parts]
     meta: dict[str, Any] = {"inputs": metas, "n_posts": len(posts), "n_accounts": len(profiles),
                             "duplicate_posts": n_dup}

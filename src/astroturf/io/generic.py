@@ -347,9 +347,20 @@ def _arrow_to_raw(table: Any) -> Any:
             col = pc.cast(col, pa.list_(pa.string()))
             arrays.append(pc.binary_join(col, " "))
         else:
-            arrays.append(pc.cast(col, pa.string()))
+            arrays.append(_empty_to_null(pc.cast(col, pa.string())))
         names.append(name)
     return pa.table(arrays, names=names)
+
+
+def _empty_to_null(col: Any) -> Any:
+    """'' -> null, as the CSV reader does: every later step then skips those cells cheaply."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    empty = pc.equal(pc.utf8_length(col), 0)
+    if not pc.any(empty).as_py():
+        return col
+    return pc.if_else(empty, pa.scalar(None, col.type), col)
 
 
 def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bool = False,

@@ -15,9 +15,15 @@ import pandas as pd
 
 from astroturf.io.cells import CellLog, guard_fields, guard_times
 from astroturf.io.opening import base_name
-from astroturf.io.strings import const_strings, counter_strings, na_strings
+from astroturf.io.strings import (
+    canonical_accounts,
+    canonical_posts,
+    const_strings,
+    counter_strings,
+    na_strings,
+)
 from astroturf.io.timeparse import parse_times
-from astroturf.schema import Dataset, coerce_accounts, coerce_posts
+from astroturf.schema import Dataset
 
 log = logging.getLogger("astroturf.io.split")
 
@@ -59,17 +65,28 @@ def tokenize_list(values: pd.Series, *, kind: str) -> pd.Series:
         s = s.str.replace(r"[^\w.@-]+", " ", regex=True).str.lower()
         s = s.str.replace(rf"(^|{ws})@+", r"\1", regex=True)
         s = s.str.replace(rf"(^|{ws})[.-]+|[.-]+({ws}|$)", r"\1\2", regex=True)
-    else:
-        s = s.str.replace(r"[\[\]{}]", " ", regex=True)
-        s = s.str.replace(rf"[\"']{ws}*[,;]{ws}*[\"']", " ", regex=True)
-        s = s.str.replace(rf"(^|{ws})\(?[\"']+", r"\1", regex=True)
-        s = s.str.replace(rf"[\"']+\)?({ws}|$)", r"\1", regex=True)
-        scheme = r"([Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\.)"
-        s = s.str.replace(rf"[,;|]{ws}*{scheme}", r" \1", regex=True)
-        s = s.str.replace(rf"{ws}*\|{ws}*|,{ws}+", " ", regex=True)
+    else:  # most URL cells are one plain URL: only the others go through the chain
+        needs = s.str.contains(r"[\[\]{}\"'|,;\t\r\n\f\v]|  |^ | $", regex=True, na=False)
+        if needs.any():
+            s = s.copy()
+            s[needs] = _url_chain(s[needs])
+        return s.mask(s.isin(["", "nan", "none", "null", "None", "NaN", "<NA>"])).where(
+            values.notna())
     s = s.str.replace(rf"{ws}+", " ", regex=True).str.strip()
     s = s.mask(s.isin(["", "nan", "none", "null", "None", "NaN", "<NA>"]))
     return s.where(values.notna())
+
+
+def _url_chain(s: pd.Series) -> pd.Series:
+    ws = _WS
+    s = s.str.replace(r"[\[\]{}]", " ", regex=True)
+    s = s.str.replace(rf"[\"']{ws}*[,;]{ws}*[\"']", " ", regex=True)
+    s = s.str.replace(rf"(^|{ws})\(?[\"']+", r"\1", regex=True)
+    s = s.str.replace(rf"[\"']+\)?({ws}|$)", r"\1", regex=True)
+    scheme = r"([Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\.)"
+    s = s.str.replace(rf"[,;|]{ws}*{scheme}", r" \1", regex=True)
+    s = s.str.replace(rf"{ws}*\|{ws}*|,{ws}+", " ", regex=True)
+    return s.str.replace(rf"{ws}+", " ", regex=True).str.strip()
 
 
 def _col(df: pd.DataFrame, mapping: dict[str, str], key: str) -> pd.Series | None:
@@ -203,7 +220,7 @@ def split_flat(df: pd.DataFrame, mapping: dict[str, str], *, source: str,
     meta = {"rows_read": len(df), "dropped": {k: v for k, v in dropped.items() if v},
             "resolution_s": times.resolution_s, "assumed_utc": times.assumed_utc,
             "warnings": warnings, "cells_dropped": cells.dropped}
-    return Dataset(posts=coerce_posts(posts[keep]), accounts=accounts, meta=meta)
+    return Dataset(posts=canonical_posts(posts[keep]), accounts=accounts, meta=meta)
 
 
 def _guard_raw(df: pd.DataFrame, mapping: dict[str, str], cells: CellLog) -> pd.DataFrame:
@@ -326,4 +343,4 @@ def profile_table(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
     out = out[out["account_id"].notna()]
     out = out.drop_duplicates("account_id", keep="last").sort_values("account_id",
                                                                      kind="stable")
-    return coerce_accounts(out)
+    return canonical_accounts(out)

@@ -59,3 +59,41 @@ def all_unique(values: pd.Series) -> bool:
     if nulls > 1:
         return False
     return len(arrow.dictionary_encode().dictionary) + nulls == len(values)  # fastest hash
+
+
+def _missing_column(dtype: str, index: pd.Index) -> pd.Series:
+    n = len(index)
+    if dtype == "str":
+        return na_strings(index)
+    if dtype.startswith("datetime64"):
+        return pd.Series(pd.DatetimeIndex(np.full(n, np.datetime64("NaT"), "datetime64[ns]"))
+                         .tz_localize("UTC"), index=index)
+    if dtype == "Int64":
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool)),
+                         index=index)
+    if dtype == "boolean":
+        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool)), index=index)
+    return pd.Series(np.full(n, np.nan), index=index, dtype=dtype)
+
+
+def complete(frame: pd.DataFrame, fields: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """``frame`` with every absent canonical field added as an all-NA column of its dtype,
+    built from arrays (``schema``'s coercion builds them from a list of Nones: ~0.15 s per
+    field per million rows). ``schema.coerce_*`` then only checks and orders."""
+    missing = {name: _missing_column(dtype, frame.index) for name, (dtype, _) in fields.items()
+               if name not in frame.columns}
+    return frame.assign(**missing) if missing else frame
+
+
+def canonical_posts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``schema.coerce_posts`` of ``frame``, fast when fields are absent."""
+    from astroturf.schema import POST_FIELDS, coerce_posts
+
+    return coerce_posts(complete(frame, POST_FIELDS))
+
+
+def canonical_accounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``schema.coerce_accounts`` of ``frame``, fast when fields are absent."""
+    from astroturf.schema import ACCOUNT_FIELDS, coerce_accounts
+
+    return coerce_accounts(complete(frame, ACCOUNT_FIELDS))

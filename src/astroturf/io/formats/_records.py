@@ -22,14 +22,9 @@ import pandas as pd
 from astroturf.errors import InputError, UsageError
 from astroturf.io.cells import CellLog, guard_fields, guard_times
 from astroturf.io.opening import base_name, open_input, read_head, read_sample
+from astroturf.io.strings import canonical_accounts, canonical_posts
 from astroturf.io.timeparse import parse_times
-from astroturf.schema import (
-    ACCOUNT_COLUMNS,
-    POST_COLUMNS,
-    Dataset,
-    coerce_accounts,
-    coerce_posts,
-)
+from astroturf.schema import ACCOUNT_COLUMNS, POST_COLUMNS, Dataset
 
 log = logging.getLogger("astroturf.io.formats")
 
@@ -233,7 +228,7 @@ def finish_dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, *
                          labels={k: mapping.get(k, k.split(".")[1]) for k in fields})
     posts = posts.assign(created_at=times.values)
     posts = _drop_unusable(posts, rlog, mapping, raw_time)
-    posts = coerce_posts(_normalise_lists(posts))
+    posts = canonical_posts(_normalise_lists(posts))
     _warn_mangled(posts, rlog)
     posts = _fill_target_accounts(_dedupe_posts(posts, rlog))
     accounts = finish_accounts(accounts, posts, rlog)
@@ -273,7 +268,7 @@ def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None
     if len(data.posts) == 0:
         raise InputError("no usable posts (every row lacks an account id or a time)",
                          source=path, hint="check the columns with `astroturf inspect`")
-    posts = coerce_posts(_normalise_lists(data.posts))
+    posts = canonical_posts(_normalise_lists(data.posts))
     posts = _fill_target_accounts(_dedupe_posts(posts, rlog))
     accounts = data.accounts[member(data.accounts["account_id"], posts["account_id"])]
     described = {k: (labels or {}).get(v, v) for k, v in used.items()}
@@ -347,12 +342,27 @@ def _drop_unusable(posts: pd.DataFrame, rlog: ReadLog, mapping: dict[str, str],
     return posts[~(no_account | no_time)]
 
 
+# any whitespace Python's \s knows except a single space (RE2 runs this test; Python's re then
+# squeezes only the cells it flags)
+_OTHER_SPACE = ("[\t\n\r\f\v\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+                "\u3000]|  ")
+
+
+def _squeeze_spaces(s: pd.Series) -> pd.Series:
+    odd = s.str.contains(_OTHER_SPACE, regex=True, na=False)
+    if not odd.any():
+        return s
+    s = s.copy()
+    s[odd] = s[odd].str.replace(r"\s+", " ", regex=True)
+    return s
+
+
 def _normalise_lists(posts: pd.DataFrame) -> pd.DataFrame:
     """Hashtags/mentions lower-case without '#'/'@'; whitespace squeezed in every list field."""
     out = {}
     for col in ("urls", "hashtags", "mentions"):
         if col in posts.columns:
-            s = posts[col].astype("str").str.replace(r"\s+", " ", regex=True)
+            s = _squeeze_spaces(posts[col].astype("str"))
             if col == "hashtags":
                 s = s.str.lower().str.replace("#", "", regex=False)
             elif col == "mentions":  # only a leading '@': 'bob@other.example' keeps its '@'
@@ -426,17 +436,17 @@ def finish_accounts(accounts: pd.DataFrame, posts: pd.DataFrame, rlog: ReadLog) 
               if c in accounts.columns}
     accounts = guard_fields(accounts, fields, rlog.cells, where="account", row_names=names)
     seen = accounts.pop("seen") if "seen" in accounts.columns else None
-    accounts = coerce_accounts(accounts)
+    accounts = canonical_accounts(accounts)
     never = np.iinfo(np.int64).min  # NaT as int64: sorts first, like NA
     accounts["seen"] = (pd.DatetimeIndex(seen).asi8 if seen is not None else never)
     accounts = accounts[member(accounts["account_id"], posts["account_id"])]  # posters only
     extra = pd.DataFrame({"account_id": posts["account_id"].unique()})
-    extra = coerce_accounts(extra[~member(extra["account_id"], accounts["account_id"])])
+    extra = canonical_accounts(extra[~member(extra["account_id"], accounts["account_id"])])
     accounts = pd.concat([accounts, extra.assign(seen=never)], ignore_index=True)
     order = ["account_id", "seen", *[c for c in ACCOUNT_COLUMNS if c != "account_id"]]
     accounts = accounts.iloc[sort_order(accounts, order)]  # NA first; ties by value
     out = accounts.groupby("account_id", sort=True, dropna=True)[ACCOUNT_COLUMNS[1:]].last()
-    return coerce_accounts(out.reset_index())
+    return canonical_accounts(out.reset_index())
 
 
 def _lenient_times(values: pd.Series, rlog: ReadLog, what: str) -> pd.Series:
