@@ -103,14 +103,50 @@ def open_input(path: str) -> BinaryIO:
     magic = raw.read(4)
     raw.seek(0)
     if magic.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return Decompressed(gzip.GzipFile(fileobj=raw, mode="rb"), path)  # type: ignore[return-value]
     if magic.startswith(ZSTD_MAGIC):
         import zstandard
 
         dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
         reader = dctx.stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type,return-value]
+        buffered = io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
+        return Decompressed(buffered, path)  # type: ignore[return-value]
     return raw
+
+
+class Decompressed(io.RawIOBase):
+    """A decompressing stream whose failures (a truncated or damaged .gz/.zst) are one
+    InputError naming the file, whichever reader is reading it."""
+
+    def __init__(self, inner: Any, path: str) -> None:
+        self.inner = inner
+        self.path = path
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except InputError:
+            raise
+        except Exception as exc:  # EOFError, gzip.BadGzipFile, zstandard.ZstdError ...
+            raise InputError(f"cannot decompress: {exc}", source=self.path,
+                             hint="the .gz / .zst file is incomplete or damaged: download or "
+                                  "compress it again") from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._guard(self.inner.readinto, buffer)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.read, size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.readline, size)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
 
 
 def read_head(path: str, n_bytes: int = 65536) -> bytes:
@@ -158,9 +194,9 @@ def _parquet_columns(path: str) -> list[str]:
 
 
 def plain_file(path: str) -> str | None:
-    """The local path of ``path`` when it is an uncompressed file with no BOM and no NUL byte
-    (then readers may hand it to pyarrow as is), else None. One memchr pass over the mapped
-    file: ~20 ms per 100 MB."""
+    """The local path of ``path`` when it is an uncompressed UTF-8 file with no BOM and no NUL
+    byte (then readers may hand it to pyarrow as is), else None. A memchr and a UTF-8 pass over
+    the mapped file: ~0.1 s per 100 MB."""
     import mmap
 
     if compression_of(path) is not None:
@@ -174,7 +210,23 @@ def plain_file(path: str) -> str | None:
         with mapped:
             if mapped[:3] == b"\xef\xbb\xbf" or mapped.find(b"\x00") != -1:
                 return None
+            if not _valid_utf8(mapped):
+                return None
     return real
+
+
+def _valid_utf8(data: Any, chunk: int = 1 << 24) -> bool:
+    """Is ``data`` (bytes-like) UTF-8? Decoded in chunks, nothing kept (~0.1 s per 100 MB)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), chunk):
+            decoder.decode(data[start:start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def parquet_source(path: str) -> Any:

@@ -97,3 +97,17 @@ def canonical_accounts(frame: pd.DataFrame) -> pd.DataFrame:
     from astroturf.schema import ACCOUNT_FIELDS, coerce_accounts
 
     return coerce_accounts(complete(frame, ACCOUNT_FIELDS))
+
+
+def findall_joined(values: pd.Series, pattern: str) -> pd.Series:
+    """Per cell, every match of ``pattern`` (its group) space-joined; NA where the cell is NA.
+
+    ``str.findall(...).str.join`` fails when no cell holds a string (an all-NA column); here an
+    all-NA column gives an all-NA result.
+    """
+    text = values.astype("str")
+    if not text.notna().any():
+        return na_strings(values.index)
+    found = text.str.findall(pattern)
+    return found.map(lambda items: " ".join(items) if isinstance(items, list) else None,
+                     na_action="ignore").astype("str")

@@ -28,6 +28,7 @@ from astroturf.io.formats._records import (
     load_json_document,
     reject_mapping,
 )
+from astroturf.io.strings import findall_joined
 from astroturf.schema import Dataset
 
 NAME = "mastodon"
@@ -116,7 +117,7 @@ def _to_posts(raw: pd.DataFrame) -> pd.DataFrame:
         "created_at": raw["created_at"], "text": html_to_text(raw["content"]),
         "kind": kind.where(~boost, "repost"), "target_post_id": target,
         "target_account_id": target.str.extract(STATUS_RE, expand=False),
-        "urls": raw["content"].str.findall(LINK_RE).str.join(" "),
+        "urls": findall_joined(raw["content"], LINK_RE),
         "hashtags": raw["hashtags"], "mentions": raw["mentions"], "lang": raw["lang"],
     })
 
