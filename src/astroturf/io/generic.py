@@ -248,7 +248,7 @@ def _read_csv_stream(path: str, names: list[str], delimiter: str, include: list[
         try:
             reader = pacsv.open_csv(io.BufferedReader(stream, buffer_size=CHUNK),
                                     **_csv_options(names, delimiter, include, on_invalid, block))
-            batches = _take(reader, max_rows)
+            table = pa.Table.from_batches(_take(reader, max_rows), schema=reader.schema)
         except (pa.ArrowInvalid, pa.ArrowException, OSError, EOFError) as exc:
             if "straddl" in str(exc) and block < MAX_BLOCK:
                 block *= 8
@@ -257,8 +257,7 @@ def _read_csv_stream(path: str, names: list[str], delimiter: str, include: list[
         finally:
             stream.close()
         meta.update(malformed_rows=len(bad), **stream.counts())
-        schema = pa.schema([(n, pa.string()) for n in (include or names)])
-        return pa.Table.from_batches(batches, schema=schema)
+        return table
 
 
 def _take(reader: Any, max_rows: int | None) -> list[Any]:

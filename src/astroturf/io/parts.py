@@ -54,17 +54,19 @@ def _part_mapping(first: dict[str, Any], path: str, user: dict[str, str] | None
 def read_group(group: InputGroup, *, format: str, mapping: dict[str, str] | None,
                strict: bool) -> list[Dataset]:
     """Every file of ``group`` read by ``dataset.read_input``; meta entries gain 'part_of'."""
-    from astroturf.io.dataset import read_input
+    from astroturf.io import registry
+    from astroturf.io.dataset import detect_format, read_input
 
     out: list[Dataset] = []
     first: dict[str, Any] | None = None
     for path in group.files:
         part_map = mapping
-        shared = first is not None and first["format"] in GENERIC and group.kind != "file"
+        fmt = detect_format(path) if format == "auto" else registry.get_format(format).name
+        shared = (first is not None and group.kind != "file" and first["format"] in GENERIC
+                  and fmt in GENERIC)
         if shared:
             part_map = _part_mapping(first, path, mapping)
-        data = read_input(path, format=format if not shared else first["format"],
-                          mapping=part_map or None, strict=strict)
+        data = read_input(path, format=fmt, mapping=part_map or None, strict=strict)
         if shared:
             _roles_from_first(data.meta, first, mapping)
         if group.kind != "file":
