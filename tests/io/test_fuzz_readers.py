@@ -188,8 +188,8 @@ def test_the_issue_corruptions_are_clean(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_fuzz_at_scale(tmp_path_factory) -> None:
-    """>= 100k cases: 8k corrupted files, 1.8k files of 50 corrupted rows, 200 scans."""
-    n_files, n_rows, n_scans = (int(x * SLOW_SCALE) for x in (8000, 1800, 200))
+    """>= 100k cases: 8k corrupted files, 1.9k files of 50 corrupted rows, 200 scans."""
+    n_files, n_rows, n_scans = (int(x * SLOW_SCALE) for x in (8000, 1900, 200))
     rnd = random.Random(20260101)
     seeds, row_seeds = sorted(SEEDS), sorted(C.ROW_SEEDS)
     for i in range(n_files):

@@ -100,6 +100,24 @@ def as_text(array: pa.Array | None, n: int) -> pa.Array:
     return pc.cast(array, pa.large_string())
 
 
+def blank_null(array: pa.Array) -> pa.Array:
+    """Strings with '' as null (the record readers' ``a or b`` treats '' as absent)."""
+    text = as_text(array, len(array))
+    return pc.if_else(pc.equal(pc.utf8_length(text), 0).fill_null(False),
+                      pa.nulls(len(text), text.type), text)
+
+
+def first_of(table: pa.Table | pa.StructArray, n: int, *paths: str) -> pa.Array:
+    """Per row the first non-empty of the strings at ``paths`` (``a or b or ...``)."""
+    out = None
+    for path in paths:
+        part = column(table, path)
+        if part is not None:
+            part = blank_null(part)
+            out = part if out is None else pc.coalesce(out, part)
+    return out if out is not None else pa.nulls(n, pa.large_string())
+
+
 def joined(lists: pa.Array | None, n: int, field: str | tuple[str, ...] | None = None
            ) -> pa.Array:
     """Per row, the non-empty items of a list column (or of ``field`` of its struct items;

@@ -16,27 +16,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from astroturf.io.arrowjson import as_text, column, joined, read_json_table, to_frame
+from astroturf.io.arrowjson import (
+    as_text,
+    blank_null,
+    column,
+    first_of,
+    joined,
+    read_json_table,
+    to_frame,
+)
 
 KIND_OF_REF = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 PRIORITY = {"retweeted": 0, "replied_to": 1, "quoted": 2}
-
-
-def _blank_null(array: pa.Array) -> pa.Array:
-    """'' -> null (the record reader's ``a or b`` treats an empty string as absent)."""
-    text = as_text(array, len(array))
-    return pc.if_else(pc.equal(pc.utf8_length(text), 0).fill_null(False),
-                      pa.nulls(len(text), text.type), text)
-
-
-def _first(table: pa.Table, n: int, *paths: str) -> pa.Array:
-    out = None
-    for path in paths:
-        part = column(table, path)
-        if part is not None:
-            part = _blank_null(part)
-            out = part if out is None else pc.coalesce(out, part)
-    return out if out is not None else pa.nulls(n, pa.large_string())
 
 
 def _targets(table: pa.Table, n: int) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -53,7 +44,7 @@ def _targets(table: pa.Table, n: int) -> tuple[pd.Series, pd.Series, pd.Series]:
         "row": pc.list_parent_indices(refs).to_numpy(zero_copy_only=False),
         "type": as_text(column(items, "type"), len(items)).to_pandas(),
         "id": as_text(column(items, "id"), len(items)).to_pandas(),
-        "author": _first(pa.table({"r": items}), len(items), "r.author_id", "r.author.id"
+        "author": first_of(pa.table({"r": items}), len(items), "r.author_id", "r.author.id"
                          ).to_pandas()})
     frame = frame[frame["type"].isin(list(PRIORITY))]
     frame = frame.drop_duplicates(["row", "type"], keep="last")
@@ -63,7 +54,7 @@ def _targets(table: pa.Table, n: int) -> tuple[pd.Series, pd.Series, pd.Series]:
     kind[best.index] = best["type"].map(KIND_OF_REF).to_numpy()
     target[best.index] = best["id"].where(best["id"].notna() & (best["id"] != ""),
                                           None).to_numpy()
-    reply_to = _first(table, n, "in_reply_to_user_id").to_pandas()
+    reply_to = first_of(table, n, "in_reply_to_user_id").to_pandas()
     author = best["author"].where(best["author"].notna(), None)
     is_reply = (best["type"] == "replied_to").to_numpy()
     direct = reply_to.reindex(best.index).to_numpy()
@@ -100,8 +91,8 @@ def read_flat_tweets(path: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     n = table.num_rows
     kind, target, target_account = _targets(table, n)
     posts = to_frame({
-        "post_id": _blank_null(column(table, "id")),
-        "account_id": _first(table, n, "author_id", "author.id"),
+        "post_id": blank_null(column(table, "id")),
+        "account_id": first_of(table, n, "author_id", "author.id"),
         "created_at": as_text(column(table, "created_at"), n),
         "text": as_text(column(table, "text"), n),
         "kind": pa.array(kind.to_numpy(), type=pa.large_string(), from_pandas=True),
@@ -123,7 +114,7 @@ def _authors(table: pa.Table, n: int) -> pd.DataFrame:
             "account_id", "handle", "display_name", "bio", "created_at", "followers",
             "following", "posts_count", "verified", "location", "url", "seen")})
     has = pc.is_valid(author).to_numpy(zero_copy_only=False)
-    seen = pc.coalesce(_blank_null(as_text(column(table, "__twarc.retrieved_at"), n)),
+    seen = pc.coalesce(blank_null(as_text(column(table, "__twarc.retrieved_at"), n)),
                        as_text(column(table, "created_at"), n))
     sub = pa.table({"a": author})
 
@@ -134,7 +125,7 @@ def _authors(table: pa.Table, n: int) -> pd.DataFrame:
     if verified is not None and pa.types.is_boolean(verified.type):  # as Python's str(bool)
         verified = pc.if_else(verified, "True", "False")
     users = to_frame({
-        "account_id": _blank_null(field("id")), "handle": field("username"),
+        "account_id": blank_null(field("id")), "handle": field("username"),
         "display_name": field("name"), "bio": field("description"),
         "created_at": field("created_at"), "followers": field("public_metrics.followers_count"),
         "following": field("public_metrics.following_count"),
