@@ -57,7 +57,7 @@ def test_directory_reads_as_one_dataset(parts):
 
 
 def test_glob_and_cli(parts, tmp_path):
-    whole, directory = parts
+    _, directory = parts
     pattern = str(directory / "part-*.parquet")
     data = read_dataset([pattern])
     assert [Path(m["path"]).name for m in data.meta["inputs"]] == [
