@@ -137,7 +137,7 @@ def read_table(path: str, *, strict: bool = False, columns: list[str] | None = N
     if kind == "empty":
         raise InputError("no rows", source=path, hint="the file is empty; " + NO_ROWS_HINT)
     if kind == "parquet":
-        df = _read_parquet(path, columns=columns, max_rows=max_rows)
+        df = _read_parquet(path, meta, columns=columns, max_rows=max_rows)
     elif kind in ("jsonl", "json"):
         from astroturf.io.generic_json import read_json
 
@@ -154,9 +154,10 @@ def read_table(path: str, *, strict: bool = False, columns: list[str] | None = N
 def _note(meta: dict[str, Any], path: str) -> None:
     notes = [("nul_bytes", "NUL bytes were removed"),
              ("non_utf8_bytes", "bytes were not valid UTF-8 and were read as Latin-1"),
-             ("malformed_rows", "malformed rows were skipped")]
+             ("malformed_rows", "malformed rows were skipped"),
+             ("non_utf8_values", "values were not valid UTF-8 (bad bytes shown as U+FFFD)")]
     for key, text in notes:
-        if meta[key]:
+        if meta.get(key):
             msg = f"{path}: {meta[key]} {text}"
             log.warning(msg)
             meta["warnings"].append(msg)
@@ -305,8 +306,9 @@ def _cell_to_str(value: Any) -> Any:
     return value
 
 
-def _read_parquet(path: str, *, columns: list[str] | None,
+def _read_parquet(path: str, meta: dict[str, Any], *, columns: list[str] | None,
                   max_rows: int | None) -> pd.DataFrame:
+    """Only the ``columns`` asked for are read (projection: a wide export stays cheap)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -317,14 +319,38 @@ def _read_parquet(path: str, *, columns: list[str] | None,
                   any(c2.startswith(c + ".") for c2 in columns)]
         batches = _take(pfile.iter_batches(batch_size=65536, columns=wanted), max_rows)
         schema = pa.schema([pfile.schema_arrow.field(n) for n in wanted])
-        table = pa.Table.from_batches(batches, schema=schema)
-    except (pa.ArrowException, OSError) as exc:
+        table = pa.Table.from_batches(batches, schema=schema).combine_chunks()
+        raw, n_bad = _valid_utf8_columns(_arrow_to_raw(table.combine_chunks()))
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"cannot read Parquet: {exc}", source=path,
                          hint="check that the file is a complete Parquet file") from None
-    df = _arrow_to_raw(table).combine_chunks().to_pandas()
+    meta["non_utf8_values"] = n_bad
+    df = raw.combine_chunks().to_pandas()
     if columns is not None:
         df = df[[c for c in df.columns if c in columns]]
     return df.iloc[:max_rows] if max_rows else df
+
+
+def _valid_utf8_columns(table: Any) -> tuple[Any, int]:
+    """String columns checked for UTF-8 (Parquet readers do not check): a value that is not
+    is decoded with U+FFFD replacements. Returns (table, number of values repaired)."""
+    import pyarrow as pa
+
+    arrays, n_bad = [], 0
+    for col in table.columns:
+        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            try:
+                col.validate(full=True)
+            except pa.ArrowInvalid:
+                raw = col.cast(pa.large_binary()).to_pylist()
+                fixed = [None if v is None else v.decode("utf-8", errors="replace") for v in raw]
+                n_bad += sum(1 for a, b in zip(raw, fixed, strict=True)
+                             if a is not None and a.decode("utf-8", errors="ignore") != b)
+                col = pa.array(fixed, type=pa.string())
+            col = _empty_to_null(col)
+        arrays.append(col)
+    return pa.table(arrays, names=table.column_names), n_bad
 
 
 def _arrow_to_raw(table: Any) -> Any:
@@ -343,10 +369,16 @@ def _arrow_to_raw(table: Any) -> Any:
         if pa.types.is_timestamp(typ):
             arrays.append(col)
         elif pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            if pa.types.is_binary(typ.value_type) or pa.types.is_large_binary(typ.value_type):
+                col = pc.cast(col, pa.list_(pa.binary()))
+                col = pa.ListArray.from_arrays(col.offsets, col.values.view(pa.string()))
             col = pc.cast(col, pa.list_(pa.string()))
             arrays.append(pc.binary_join(col, " "))
+        elif pa.types.is_binary(typ) or pa.types.is_large_binary(typ):  # checked afterwards
+            arrays.append(col.view(pa.large_string() if pa.types.is_large_binary(typ)
+                                   else pa.string()))
         else:
-            arrays.append(_empty_to_null(pc.cast(col, pa.string())))
+            arrays.append(pc.cast(col, pa.string()))
         names.append(name)
     return pa.table(arrays, names=names)
 
