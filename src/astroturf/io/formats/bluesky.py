@@ -13,17 +13,15 @@ from typing import Any
 import pandas as pd
 
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, iter_json_lines, load_json_document
 from astroturf.io.formats._records import (
     ReadLog,
     add_record,
     as_id,
-    check_not_empty,
     dig,
     finish_dataset,
     frame,
-    iter_json_lines,
     join_items,
-    load_json_document,
     reject_mapping,
 )
 from astroturf.io.formats.bluesky_arrow import read_lines

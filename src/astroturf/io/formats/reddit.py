@@ -14,12 +14,11 @@ from typing import Any
 import pandas as pd
 
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, iter_json_lines
 from astroturf.io.formats._records import (
     ReadLog,
-    check_not_empty,
     finish_dataset,
     frame,
-    iter_json_lines,
     reject_mapping,
 )
 from astroturf.io.strings import const_strings

@@ -13,15 +13,14 @@ from typing import Any
 import pandas as pd
 
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, iter_json_lines
 from astroturf.io.formats._records import (
     ReadLog,
     add_record,
     as_id,
-    check_not_empty,
     dig,
     finish_dataset,
     frame,
-    iter_json_lines,
     join_items,
     reject_mapping,
 )
