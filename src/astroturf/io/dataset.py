@@ -157,7 +157,7 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     'duplicate_posts', 'cells_dropped' and 'text_repaired' (totals over all files)}.
     Posts are sorted by (created_at, account_id, post_id); accounts by account_id.
     """
-    from astroturf.io.combine import combine_posts, merge_profiles
+    from astroturf.io.combine import combine_posts
     from astroturf.io.inputs import expand_inputs
     from astroturf.io.opening import base_name
     from astroturf.io.parts import read_group
@@ -174,17 +174,7 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     posts, n_dup = combine_posts([p.posts for p in parts], [base_name(f) for f in files])
     account_files = [accounts] if isinstance(accounts, str) else list(accounts or [])
     extra = [read_accounts_file(f, mapping=mapping, strict=strict) for f in account_files]
-    override = None
-    if extra:
-        override = pd.concat([e.accounts for e in extra], ignore_index=True).drop_duplicates(
-            "account_id", keep="last")
-    profiles = merge_profiles([p.accounts for p in parts], override)
-    account_ids = pd.concat([posts["account_id"], profiles["account_id"]]).dropna().unique()
-    missing = sorted(set(account_ids) - set(profiles["account_id"]))
-    if missing:
-        profiles = pd.concat([profiles, pd.DataFrame({"account_id": missing})],
-                             ignore_index=True)
-    profiles = canonical_accounts(profiles.sort_values("account_id", kind="stable"))
+    profiles = _profiles([p.accounts for p in parts], [e.accounts for e in extra], posts)
     metas = [p.meta for p in parts]
     meta: dict[str, Any] = {"inputs": metas, "n_posts": len(posts), "n_accounts": len(profiles),
                             "duplicate_posts": n_dup}
@@ -195,6 +185,25 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
         meta["accounts_inputs"] = [e.meta for e in extra]
     meta |= _totals([*metas, *(e.meta for e in extra)])
     return Dataset(posts=posts, accounts=profiles, meta=meta)
+
+
+def _profiles(parts: list[pd.DataFrame], files: list[pd.DataFrame],
+              posts: pd.DataFrame) -> pd.DataFrame:
+    """Profiles merged (accounts files win, later ones over earlier), plus an id-only row for
+    every posting account without one; sorted by account_id."""
+    from astroturf.io.combine import merge_profiles
+
+    override = None
+    if files:
+        override = pd.concat(files, ignore_index=True).drop_duplicates("account_id",
+                                                                        keep="last")
+    profiles = merge_profiles(parts, override)
+    account_ids = pd.concat([posts["account_id"], profiles["account_id"]]).dropna().unique()
+    missing = sorted(set(account_ids) - set(profiles["account_id"]))
+    if missing:
+        profiles = pd.concat([profiles, pd.DataFrame({"account_id": missing})],
+                             ignore_index=True)
+    return canonical_accounts(profiles.sort_values("account_id", kind="stable"))
 
 
 def _totals(metas: list[dict[str, Any]]) -> dict[str, Any]:
