@@ -238,6 +238,15 @@ def corrupt_value(value: str, rnd: random.Random, *, max_huge: int = 50_000) -> 
     return value
 
 
+CLEAN_PER_BAD = 3  # so that a file is mostly sound (< 5 % bad times: read, not refused)
+
+
+def _clean_share(rows: list, n_bad: int) -> list:
+    """The seed's rows repeated to CLEAN_PER_BAD x ``n_bad`` (repeats are duplicate posts)."""
+    want = CLEAN_PER_BAD * n_bad
+    return (rows * (want // max(1, len(rows)) + 1))[:max(want, len(rows))]
+
+
 def _csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     return rows[0], [r for r in rows[1:] if r]
@@ -245,12 +254,12 @@ def _csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
 
 def corrupt_csv_rows(data: bytes, rnd: random.Random, n_rows: int) -> tuple[bytes, int]:
     """(file, number of corrupted rows): ``n_rows`` data rows, each with one bad cell, among
-    the seed's clean rows."""
+    3 x as many clean rows (the seed's, repeated)."""
     header, rows = _csv_rows(data)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(_clean_share(rows, n_rows))
     for _ in range(n_rows):
         row = list(rnd.choice(rows))
         i = rnd.randrange(len(row))
@@ -277,7 +286,7 @@ def corrupt_json_lines(data: bytes, rnd: random.Random, n_rows: int) -> tuple[by
     """JSON lines: ``n_rows`` extra lines, each a seed line with one leaf value made bad (as
     a string, a number or null), or its raw bytes flipped."""
     lines = [ln for ln in data.split(b"\n") if ln.strip()]
-    out = list(lines)
+    out = _clean_share(lines, n_rows)
     for _ in range(n_rows):
         raw = rnd.choice(lines)
         if rnd.random() < 0.15:

@@ -44,10 +44,18 @@ FORMAT_OF = {"generic/posts.csv": "csv", "generic/posts.jsonl": "jsonl",
              "generic/posts.json": "json", "ioarchive.csv": "ioarchive",
              "twarc_csv.csv": "twarc_csv", "crowdtangle.csv": "crowdtangle",
              "sample/sample.csv": "csv", "sample/sample.parquet": "parquet"}
-FILE_CASES, ROW_CASES, ROWS_PER_CASE, CLI_CASES = 120, 50, 50, 8
+FILE_CASES, ROW_CASES, ROWS_PER_CASE, CLI_CASES = 120, 40, 50, 8
 SLOW_SCALE = float(os.environ.get("ASTROTURF_FUZZ_SCALE", "1"))
 TIME_LIMIT_S = 120
 OUTCOMES: collections.Counter[str] = collections.Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_outcomes():
+    """With ASTROTURF_FUZZ_REPORT=1 (and pytest -s) the outcome counts are printed."""
+    yield
+    if os.environ.get("ASTROTURF_FUZZ_REPORT"):
+        print(f"\nfuzz outcomes: {dict(OUTCOMES)}", file=sys.__stderr__)
 
 
 def _format_of(seed: str) -> str:
