@@ -152,8 +152,7 @@ def _parse_text(text: pd.Series) -> tuple[pd.Series, bool]:
         return pd.Series(pd.NaT, index=text.index, dtype=TIME_DTYPE), False
     sample = present.iloc[:: max(1, len(present) // SAMPLE_SIZE)].iloc[:SAMPLE_SIZE]
     if sample.str.match(_NUMERIC).mean() > 0.5:
-        numbers = pd.to_numeric(text.where(text.str.match(_NUMERIC)), errors="coerce")
-        return _from_epoch(numbers.astype("float64")), False
+        return _from_epoch(_numbers(text)), False
     fast = _arrow_iso(text)
     if fast is not None:
         return fast
@@ -165,6 +164,22 @@ def _parse_text(text: pd.Series) -> tuple[pd.Series, bool]:
         parsed[failed] = _to_utc(text[failed], "mixed")
     assumed = bool((~present.str.contains(_HAS_OFFSET, regex=True)).any())
     return parsed, assumed
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """Epoch strings as float64 (NaN where not a number): one Arrow cast when every value is
+    a plain number, else the regex-checked pandas path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_string_dtype(text.dtype) and text.dtype != object:
+        try:
+            cast = pc.cast(pa.array(text.array), pa.float64())
+            return pd.Series(cast.to_numpy(zero_copy_only=False), index=text.index)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    numbers = pd.to_numeric(text.where(text.str.match(_NUMERIC)), errors="coerce")
+    return numbers.astype("float64")
 
 
 def _arrow_iso(text: pd.Series) -> tuple[pd.Series, bool] | None:

@@ -20,7 +20,7 @@ import pandas as pd
 from astroturf.errors import InputError, UsageError
 from astroturf.io.cells import CellLog, guard_fields, guard_times
 from astroturf.io.opening import base_name, read_sample
-from astroturf.io.strings import canonical_accounts, canonical_posts
+from astroturf.io.strings import arrow_strings, canonical_accounts, canonical_posts
 from astroturf.io.timeparse import parse_times
 from astroturf.schema import ACCOUNT_COLUMNS, POST_COLUMNS, Dataset
 
@@ -341,10 +341,16 @@ def member(values: pd.Series, pool: pd.Series) -> np.ndarray:
 
 def _fill_target_accounts(posts: pd.DataFrame) -> pd.DataFrame:
     """A reply/repost whose target is in the same file gets the target's author."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     missing = posts["target_account_id"].isna() & posts["target_post_id"].notna()
-    if missing.any():
-        author = pd.Series(posts["account_id"].to_numpy(), index=posts["post_id"].to_numpy())
-        posts.loc[missing, "target_account_id"] = posts.loc[missing, "target_post_id"].map(author)
+    if missing.any():  # one Arrow hash lookup (post ids are unique here)
+        targets = pa.array(posts.loc[missing, "target_post_id"].array)
+        where = pc.index_in(targets, value_set=pa.array(posts["post_id"].array))
+        authors = pc.take(pa.array(posts["account_id"].array), where)
+        posts.loc[missing, "target_account_id"] = arrow_strings(authors,
+                                                                posts.index[missing])
     return posts
 
 

@@ -88,8 +88,12 @@ def _arrow_raw(path: str) -> pd.DataFrame | None:
 def _clean_text(s: pd.Series) -> pd.Series:
     """Reddit stores text HTML-escaped; placeholders for removed text are not text."""
     s = s.mask(s.isin(DELETED) | (s.str.strip() == ""))
-    return s.str.replace("&lt;", "<", regex=False).str.replace(
-        "&gt;", ">", regex=False).str.replace("&amp;", "&", regex=False)
+    escaped = s.str.contains("&", regex=False, na=False)
+    if escaped.any():
+        s = s.copy()
+        s[escaped] = s[escaped].str.replace("&lt;", "<", regex=False).str.replace(
+            "&gt;", ">", regex=False).str.replace("&amp;", "&", regex=False)
+    return s
 
 
 def _found(text: pd.Series, pattern: str, needle: str) -> pd.Series:
