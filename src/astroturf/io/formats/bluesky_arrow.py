@@ -137,8 +137,8 @@ def _written_mentions(view: pa.StructArray, facet: pa.Array, parent: np.ndarray,
 def _listed(items: pd.DataFrame, field: str, n: int) -> pa.Array:
     """join_items of ``field``'s values per row, in ``seq`` order."""
     sub = items[items["field"] == field].sort_values(["row", "seq"], kind="stable")
-    text = sub["value"].map(lambda v: str(v).strip() if v is not None and v == v else "")
-    sub = sub.assign(value=text)[text != ""]
+    text = sub["value"].astype("str").str.strip()
+    sub = sub.assign(value=text)[text.notna() & (text != "")]
     out = pd.Series(None, index=pd.RangeIndex(n), dtype=object)
     joined = sub.groupby("row", sort=True)["value"].agg(" ".join)
     out[joined.index] = joined.to_numpy()
@@ -155,8 +155,10 @@ def _extra_items(view: pa.StructArray, n: int) -> pd.DataFrame:
             zero_copy_only=False), "seq": 10**12 + np.arange(len(flat)), "field": "hashtags",
             "value": flat.to_pandas().astype(object)}))
     external = _embed(view, n)[1]
-    parts.append(pd.DataFrame({"row": np.arange(n), "seq": 2 * 10**12, "field": "urls",
-                               "value": external.to_pandas().astype(object)}))
+    rows = np.flatnonzero(pc.is_valid(external).to_numpy(zero_copy_only=False))
+    parts.append(pd.DataFrame({"row": rows, "seq": 2 * 10**12, "field": "urls",
+                               "value": pc.take(external, pa.array(rows)).to_pandas()
+                               .astype(object)}))
     return pd.concat(parts, ignore_index=True)
 
 
