@@ -196,7 +196,7 @@ def _parquet_columns(path: str) -> list[str]:
 def plain_file(path: str) -> str | None:
     """The local path of ``path`` when it is an uncompressed UTF-8 file with no BOM and no NUL
     byte (then readers may hand it to pyarrow as is), else None. A memchr and a UTF-8 pass over
-    the mapped file: ~0.1 s per 100 MB."""
+    the mapped file: ~0.05 s per 100 MB."""
     import mmap
 
     if compression_of(path) is not None:
@@ -215,16 +215,17 @@ def plain_file(path: str) -> str | None:
     return real
 
 
-def _valid_utf8(data: Any, chunk: int = 1 << 24) -> bool:
-    """Is ``data`` (bytes-like) UTF-8? Decoded in chunks, nothing kept (~0.1 s per 100 MB)."""
-    import codecs
+def _valid_utf8(data: Any) -> bool:
+    """Is ``data`` (bytes-like, e.g. a mapped file) UTF-8? Arrow's SIMD validator over the
+    bytes as one string value, without a copy (~30 ms per 100 MB)."""
+    import numpy as np
+    import pyarrow as pa
 
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    value = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        for start in range(0, len(data), chunk):
-            decoder.decode(data[start:start + chunk])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+        value.view(pa.large_string()).validate(full=True)
+    except pa.ArrowInvalid:
         return False
     return True
 
