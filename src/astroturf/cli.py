@@ -112,7 +112,11 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
          null_copies: str | None, config_file: str | None, strict: bool,
          table_formats: str, graph_fmt: str, html: bool, top: int, focus_file: str | None,
          fail_on_flagged: bool, quiet: bool) -> None:
-    """Scan INPUT files (CSV/TSV, JSON lines, Parquet, platform exports; '-' = stdin)."""
+    """Scan INPUT files (CSV/TSV, JSON lines, Parquet, platform exports; '-' = stdin).
+
+    An INPUT may also be a directory or a quoted glob ('parts/*.parquet'): its parts are
+    read, in sorted order, as one dataset.
+    """
     from astroturf.config import load_params
     from astroturf.io import read_dataset
     from astroturf.pipeline import scan as run_scan
@@ -139,7 +143,8 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
     progress.close()
     result.manifest["parameters"] = params.public_dict()
     result.manifest["dataset"] = data.meta
-    sources = [*inputs, *accounts_files]
+    # directories and globs stand for their part files: those are the inputs to describe
+    sources = [*(m["path"] for m in data.meta["inputs"]), *accounts_files]
     written = write_report(result, outdir, inputs=sources, formats=formats, graph=graphs,
                            html=html, params=params.public_dict(), focus=focus)
     click.echo(format_summary(result, top=top, outdir=str(outdir), focus=focus))

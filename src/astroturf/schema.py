@@ -33,7 +33,7 @@ POST_FIELDS: dict[str, tuple[str, str]] = {
     "post_id": (STR_DTYPE, "unique id of the post (synthesised from file/row when absent)"),
     "account_id": (STR_DTYPE, "id of the posting account (required)"),
     "created_at": (TIME_DTYPE, "when the post was published, UTC (required)"),
-    "text": (STR_DTYPE, "post text as published"),
+    "text": (STR_DTYPE, "post text as published (mojibake and HTML entities repaired)"),
     "kind": (STR_DTYPE, "post | repost | reply | quote"),
     "target_post_id": (STR_DTYPE, "id of the reposted / replied-to / quoted post"),
     "target_account_id": (STR_DTYPE, "account of the reposted / replied-to / quoted post"),
@@ -42,6 +42,8 @@ POST_FIELDS: dict[str, tuple[str, str]] = {
     "mentions": (STR_DTYPE, "space-separated mentioned handles, lower-case, without '@'"),
     "lang": (STR_DTYPE, "language code"),
     "client": (STR_DTYPE, "posting client / app name"),
+    "text_original": (STR_DTYPE, "text as it came, when read-time repair (mojibake, HTML "
+                                 "entities) changed it; NA when the text needed no repair"),
 }
 
 ACCOUNT_FIELDS: dict[str, tuple[str, str]] = {

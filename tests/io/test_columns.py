@@ -98,11 +98,13 @@ def test_missing_account_id_error_names_file_columns_and_suggestion():
     assert err.hint == "Did you mean: --map account_id=usr_ident"
 
 
-def test_missing_time_error():
+def test_missing_time_error_suggests_only_columns_of_times():
+    sample = pd.DataFrame({"user_id": ["a", "b"], "moment": ["2020-01-01 10:00"] * 2,
+                           "mood": ["calm", "up"]})
     with pytest.raises(InputError) as exc:
-        detect_mapping(["user_id", "when_posted"], source="x.csv")
+        detect_mapping(list(sample), sample, source="x.csv")
     assert "no column for the post time." in exc.value.message
-    assert exc.value.hint == "Did you mean: --map created_at=when_posted"
+    assert exc.value.hint == "Did you mean: --map created_at=moment"
 
 
 def test_overrides_win_and_accept_bare_and_qualified_fields():

@@ -10,7 +10,8 @@ import pytest
 
 from astroturf.errors import InputError, UsageError
 from astroturf.io.formats import ioarchive, twarc2, twarc_csv
-from astroturf.io.formats._records import ReadLog, iter_json_lines
+from astroturf.io.formats._json import iter_json_lines
+from astroturf.io.formats._records import ReadLog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 

@@ -56,10 +56,13 @@ def _csv_malformed() -> tuple[str, str]:
 
 GENERIC_CSV = dict(
     fixture="generic/posts.csv", structure_only="post_id,account_id,created_at,text\n",
-    missing=(r"\Apost_id,account_id,", "post_id,nobody,"), extra=_csv_extra(),
+    # no account id and no handle (a handle column alone serves as the account id)
+    missing=(r"\Apost_id,account_id,(.*),screen_name,", r"post_id,nobody,\1,somebody,"),
+    extra=_csv_extra(),
     malformed=_csv_malformed(), word="weather", mangle=(r"(?m)^9004,", "9.004E+3,"),
     tz=("2023-01-02T11:30:00Z", "2023-01-02T13:30:00+02:00", "9003", "2023-01-02T11:30:00Z"))
-JSONL_COMMON = dict(missing=(r'"account_id": ', '"nobody": '),
+JSONL_COMMON = dict(missing=(r'"(account_id|screen_name)": ',
+                             lambda m: '"nobody": ' if "acc" in m.group() else '"somebody": '),
                     extra=(r'"text": ', '"zz_extra": {"a": [1, 2]}, "text": '),
                     word="weather", mangle=(r'"post_id": "9004"', '"post_id": "9.004E+3"'),
                     tz=("2023-01-02T11:30:00Z", "2023-01-02T13:30:00+02:00", "9003",

@@ -1,16 +1,22 @@
-"""Column auto-detection: which source column holds which canonical field.
+"""Column roles: which source column holds which canonical field, and how sure that is.
 
-Flat exports name the same thing many ways (``userid``, ``author_id``, ``user.id`` ...). A
-synonym table per field is matched in three passes (exact lower-case name, then the name with
-non-alphanumerics removed, then the last segment of a dotted/nested name such as
-``author.public_metrics.followers_count``), and where a sample of values is given each candidate is
-checked against it (a time column must parse as times, an id column must not be mostly empty).
-``--map FIELD=COLUMN`` overrides always win. Columns are never read by position.
+Flat exports name the same thing many ways (``userid``, ``author``, ``poster_id``,
+``retweet_of``, ``tweet_created_at`` ...). Each column is scored for each role by name: an exact
+synonym below (also with punctuation removed, or as the last part of a dotted name) scores
+highest, otherwise the name's words are matched against the role vocabularies of ``io.roles``.
+Each candidate is then checked against a sample of its values (``io.values``: ids look like ids,
+times parse, URLs look like URLs, a 0/1 flag is not a post id) and gets a confidence; columns are
+assigned best first. ``--map FIELD=COLUMN`` overrides always win. Weak and ambiguous matches,
+and name matches refused by their values, are reported (``Roles.notes``), never silent. With no
+account-id column a handle column serves as the account id (``Roles.account_id_from_handle``).
+Columns are never read by position.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -25,7 +31,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                          "account.id", "user.id_str", "author_did", "sender_id"),
     "accounts.handle": ("handle", "screen_name", "user_screen_name", "username",
                         "user.screen_name", "author.username", "user.username", "acct",
-                        "account.acct", "account.username", "author", "author.handle",
+                        "account.acct", "account.username", "author.handle",
                         "user_handle", "account_handle"),
     "accounts.display_name": ("display_name", "user_display_name", "name", "user_name",
                               "author_name", "user.name", "author.name", "account.display_name",
@@ -90,14 +96,46 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 REQUIRED_KEYS = ("posts.account_id", "posts.created_at")
 FIELD_LABELS = {"posts.account_id": "account id", "posts.created_at": "post time",
                 "accounts.account_id": "account id"}
-ID_KEYS = {"posts.account_id", "posts.post_id", "accounts.account_id"}
-TIME_KEYS = {"posts.created_at", "accounts.created_at"}
-NUMBER_KEYS = {"accounts.followers", "accounts.following", "accounts.posts_count"}
 # prefixes of nested names that describe the author rather than the post
 _ACCOUNT_PREFIXES = {"user", "author", "account", "actor", "owner", "from", "sender", "creator",
                      "profile"}
 _ACCOUNT_ONLY_SYNONYMS = {"created_at": "accounts.created_at", "createdat": "accounts.created_at",
                           "id": "accounts.account_id"}
+AMBIGUOUS_MARGIN = 0.1  # a runner-up this close to the chosen column makes the match ambiguous
+WEAK_BELOW = 0.6  # confidence under which a match is reported as weak
+NO_SAMPLE_FIT = 0.9  # value factor when there are no values to check (names only)
+
+
+@dataclass(frozen=True)
+class RoleMatch:
+    """One placed role: the column, how sure (0..1) and how it was found."""
+
+    column: str
+    confidence: float
+    how: str  # 'exact name' | 'name words' | '--map' | 'handle as id' | 'format'
+
+
+@dataclass
+class Roles:
+    """What column detection decided and what it could not decide, for meta and `inspect`."""
+
+    matches: dict[str, RoleMatch]
+    notes: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    account_id_from_handle: bool = False
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """Key -> column, what the flat splitter needs."""
+        return {k: m.column for k, m in sorted(self.matches.items())}
+
+    def to_meta(self) -> dict[str, Any]:
+        """meta entries: 'roles' {key: {column, confidence, how}}, 'role_notes',
+        'unplaced_columns', 'account_id_from_handle'."""
+        return {"roles": {k: {"column": m.column, "confidence": m.confidence, "how": m.how}
+                          for k, m in sorted(self.matches.items())},
+                "role_notes": list(self.notes), "unplaced_columns": list(self.unplaced),
+                "account_id_from_handle": self.account_id_from_handle}
 
 
 def normalise(name: str) -> str:
@@ -124,68 +162,49 @@ def resolve_key(field: str, *, source: str = "") -> str:
     return key
 
 
-def _candidates(key: str, columns: list[str], table: str) -> list[str]:
-    """Columns that may hold ``key``, best first (exact, normalised, dotted suffix)."""
+def _synonyms(key: str, table: str) -> tuple[str, ...]:
     synonyms = SYNONYMS.get(key, ())
     if table == "accounts":
         synonyms = synonyms + tuple(s for s, k in _ACCOUNT_ONLY_SYNONYMS.items() if k == key)
         if key == "accounts.account_id":
             synonyms = SYNONYMS["posts.account_id"] + synonyms
-    lower = {c: c.strip().lower() for c in columns}
-    norm = {c: normalise(c) for c in columns}
-    out: list[str] = []
-    for syn in synonyms:
-        out += [c for c in columns if lower[c] == syn and c not in out]
-    for syn in synonyms:
-        out += [c for c in columns if norm[c] == normalise(syn) and c not in out]
+    return synonyms
+
+
+def exact_score(key: str, column: str, table: str) -> float:
+    """1.0 for an exact synonym, 0.97 with punctuation ignored, 0.9 as a dotted suffix."""
+    synonyms = _synonyms(key, table)
+    lower = column.strip().lower()
+    if lower in synonyms:
+        return 1.0
+    if normalise(column) in {normalise(s) for s in synonyms}:
+        return 0.97
+    parts = lower.split(".")
+    if len(parts) < 2:
+        return 0.0
     owner = "accounts" if key.startswith("accounts.") or key == "posts.account_id" else "posts"
+    about_account = parts[0] in _ACCOUNT_PREFIXES
     for syn in synonyms:
-        if "." in syn:
-            continue
-        for c in columns:
-            parts = lower[c].split(".")
-            if len(parts) < 2 or c in out or normalise(parts[-1]) != normalise(syn):
-                continue
-            about_account = parts[0] in _ACCOUNT_PREFIXES
-            if about_account == (owner == "accounts") and (syn != "id" or about_account):
-                out.append(c)
-    return out
-
-
-def _plausible(key: str, values: pd.Series | None) -> bool:
-    """Do the sample values fit the field? (times parse, ids mostly present, counts numeric)."""
-    if values is None or len(values) == 0:
-        return True
-    present = values.dropna()
-    if present.dtype != object and str(present.dtype) == "str":
-        present = present[present.str.strip() != ""]
-    if key in ID_KEYS:
-        return len(present) >= 0.5 * len(values)
-    if len(present) == 0:
-        return key not in TIME_KEYS
-    if key in TIME_KEYS:
-        from astroturf.io.timeparse import parse_fraction
-
-        return parse_fraction(present.reset_index(drop=True)) > 0.9
-    if key in NUMBER_KEYS:
-        return bool(pd.to_numeric(present, errors="coerce").notna().mean() > 0.9)
-    return True
+        if "." not in syn and normalise(parts[-1]) == normalise(syn) and (
+                about_account == (owner == "accounts")) and (syn != "id" or about_account):
+            return 0.9
+    return 0.0
 
 
 def _resolve_overrides(overrides: dict[str, str] | None, columns: list[str],
                        source: str) -> dict[str, str]:
     """--map FIELD=COLUMN pairs as key -> existing column ('' disables a field)."""
     out: dict[str, str] = {}
-    for field, column in (overrides or {}).items():
-        key = resolve_key(field, source=source)
+    for field_name, column in (overrides or {}).items():
+        key = resolve_key(field_name, source=source)
         column = (column or "").strip()
         if column and column not in columns:
             folded = [c for c in columns if c.lower() == column.lower()]
             if len(folded) != 1:
-                raise InputError(f"--map {field}={column}: no column {column!r}",
+                raise InputError(f"--map {field_name}={column}: no column {column!r}",
                                  source=source or None,
-                                 details=f"Columns found: {_list(columns)}",
-                                 hint=_close_hint(field, column, columns))
+                                 details=f"Columns found: {list_columns(columns)}",
+                                 hint=_close_hint(field_name, column, columns))
             column = folded[0]
         out[key] = column
         if key == "posts.account_id":
@@ -193,21 +212,22 @@ def _resolve_overrides(overrides: dict[str, str] | None, columns: list[str],
     return out
 
 
-def _close_hint(field: str, column: str, columns: list[str]) -> str:
+def _close_hint(field_name: str, column: str, columns: list[str]) -> str:
     from rapidfuzz import process
 
     close = [m[0] for m in process.extract(column, columns, limit=3, score_cutoff=50)]
     if close:
-        return "Did you mean: " + ", ".join(f"--map {field}={c}" for c in close)
+        return "Did you mean: " + ", ".join(f"--map {field_name}={c}" for c in close)
     return "use one of the columns found (names are case-sensitive)"
 
 
-def _list(columns: list[str], limit: int = 40) -> str:
+def list_columns(columns: list[str], limit: int = 40) -> str:
     shown = ", ".join(columns[:limit])
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
-def _key_order(tables: tuple[str, ...]) -> list[str]:
+def key_order(tables: tuple[str, ...]) -> list[str]:
+    """Role keys in priority order (ties in confidence go to the earlier key)."""
     keys = [k for k in SYNONYMS if k.split(".", 1)[0] in tables]
     if "accounts" in tables and "posts" not in tables:
         keys = ["accounts.account_id", *keys]
@@ -216,62 +236,39 @@ def _key_order(tables: tuple[str, ...]) -> list[str]:
     return first + [k for k in keys if k not in first]
 
 
+def detect_roles(columns: list[str], sample: pd.DataFrame | None = None, *,
+                 overrides: dict[str, str] | None = None, source: str = "",
+                 tables: tuple[str, ...] = ("posts", "accounts")) -> Roles:
+    """Every role's column with its confidence; see the module docstring for how.
+
+    ``overrides`` ({'account_id': 'uid', 'accounts.bio': 'about'}) win; an override whose column
+    does not exist raises InputError with close matches. With ``tables=('accounts',)`` (a
+    profile table) 'created_at'/'id' are the account's. A missing account id or post time
+    raises InputError whose hint names only columns whose name and values fit the role.
+    """
+    from astroturf.io.role_assign import assign_roles
+
+    columns = [str(c) for c in columns]
+    forced = _resolve_overrides(overrides, columns, source)
+    return assign_roles(columns, sample, forced=forced, source=source, tables=tables)
+
+
 def detect_mapping(columns: list[str], sample: pd.DataFrame | None = None, *,
                    overrides: dict[str, str] | None = None, source: str = "",
                    tables: tuple[str, ...] = ("posts", "accounts")) -> dict[str, str]:
-    """Canonical key ('posts.<field>' / 'accounts.<field>') -> source column.
-
-    ``overrides`` ({'account_id': 'uid', 'accounts.bio': 'about'}) win; an override whose column
-    does not exist raises InputError with close matches. The account id column maps to both
-    tables. With ``tables=('accounts',)`` (a profile table) 'created_at'/'id' are the account's.
-    Missing required fields raise InputError with a 'Did you mean: --map ...' hint.
-    """
-    columns = [str(c) for c in columns]
-    mapping = {k: v for k, v in _resolve_overrides(overrides, columns, source).items() if v}
-    disabled = {k for k, v in _resolve_overrides(overrides, columns, source).items() if not v}
-    used = set(mapping.values())
-    table_of = "accounts" if tables == ("accounts",) else "posts"
-    for key in _key_order(tables):
-        if key in mapping or key in disabled:
-            continue
-        if key == "accounts.account_id" and "posts.account_id" in mapping:
-            mapping[key] = mapping["posts.account_id"]
-            continue
-        for column in _candidates(key, columns, table_of):
-            if column in used:
-                continue
-            values = sample[column] if sample is not None and column in sample else None
-            if _plausible(key, values):
-                mapping[key] = column
-                used.add(column)
-                break
-    if "posts.account_id" in mapping:
-        mapping.setdefault("accounts.account_id", mapping["posts.account_id"])
-    required = REQUIRED_KEYS if "posts" in tables else ("accounts.account_id",)
-    for key in required:
-        if key not in mapping:
-            _missing(key, columns, used, source)
-    return dict(sorted(mapping.items()))
+    """Canonical key ('posts.<field>' / 'accounts.<field>') -> source column (``detect_roles``
+    without the confidences). The account id column maps to both tables."""
+    return detect_roles(columns, sample, overrides=overrides, source=source,
+                        tables=tables).mapping
 
 
-def _missing(key: str, columns: list[str], used: set[str], source: str) -> None:
-    field = key.split(".", 1)[1]
-    label = FIELD_LABELS.get(key, field.replace("_", " "))
-    free = [c for c in columns if c not in used] or columns
-    best = suggest_column(key, free)
-    hint = (f"Did you mean: --map {field}={best}" if best
-            else f"add a column for the {label} or name it with --map {field}=COLUMN")
-    raise InputError(f"no column for the {label}.", source=source or None,
-                     details=f"Columns found: {_list(columns)}", hint=hint)
-
-
-def suggest_column(field: str, columns: list[str]) -> str | None:
-    """The column whose name is closest to any synonym of ``field`` (rapidfuzz), or None."""
+def suggest_column(field_name: str, columns: list[str]) -> str | None:
+    """The column whose name is closest to any synonym of ``field_name`` (rapidfuzz), or None."""
     from rapidfuzz import fuzz, process
 
     if not columns:
         return None
-    key = field if field in SYNONYMS or "." in field else resolve_key(field)
+    key = field_name if field_name in SYNONYMS or "." in field_name else resolve_key(field_name)
     synonyms = SYNONYMS.get(key) or SYNONYMS.get("posts.account_id", ())
     best: tuple[float, int, str] | None = None
     for rank, syn in enumerate(synonyms):

@@ -11,7 +11,6 @@ raise InputError with ``strict=True``.
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 import json
 import logging
@@ -21,8 +20,15 @@ from typing import Any, BinaryIO
 import pandas as pd
 
 from astroturf.errors import InputError
-from astroturf.io.columns import detect_mapping
-from astroturf.io.opening import open_input, parquet_source, read_sample, sniff_delimiter
+from astroturf.io.columns import detect_roles
+from astroturf.io.opening import (
+    first_line,
+    open_input,
+    plain_file,
+    read_sample,
+    sniff_delimiter,
+    split_cells,
+)
 from astroturf.io.registry import Sample
 from astroturf.io.split import split_flat
 from astroturf.schema import Dataset
@@ -30,6 +36,7 @@ from astroturf.schema import Dataset
 log = logging.getLogger("astroturf.io.generic")
 
 CHUNK = 1 << 22
+MAX_BLOCK = 1 << 28  # a single CSV field may be up to 256 MB (a block must hold it)
 JSON_BATCH = 20000
 _SURROGATES = re.compile("[\udc80-\udcff]")
 NO_ROWS_HINT = "check that the file holds data rows under its header (and is not truncated)"
@@ -129,7 +136,9 @@ def read_table(path: str, *, strict: bool = False, columns: list[str] | None = N
     if kind == "empty":
         raise InputError("no rows", source=path, hint="the file is empty; " + NO_ROWS_HINT)
     if kind == "parquet":
-        df = _read_parquet(path, columns=columns, max_rows=max_rows)
+        from astroturf.io.parquet import read_parquet
+
+        df = read_parquet(path, meta, columns=columns, max_rows=max_rows)
     elif kind in ("jsonl", "json"):
         from astroturf.io.generic_json import read_json
 
@@ -146,18 +155,19 @@ def read_table(path: str, *, strict: bool = False, columns: list[str] | None = N
 def _note(meta: dict[str, Any], path: str) -> None:
     notes = [("nul_bytes", "NUL bytes were removed"),
              ("non_utf8_bytes", "bytes were not valid UTF-8 and were read as Latin-1"),
-             ("malformed_rows", "malformed rows were skipped")]
+             ("malformed_rows", "malformed rows were skipped"),
+             ("non_utf8_values", "values were not valid UTF-8 (bad bytes shown as U+FFFD)")]
     for key, text in notes:
-        if meta[key]:
+        if meta.get(key):
             msg = f"{path}: {meta[key]} {text}"
             log.warning(msg)
             meta["warnings"].append(msg)
 
 
 def _header_names(path: str, sample: Sample) -> tuple[list[str], str]:
-    line = sample.text.split("\n", 1)[0].rstrip("\r").replace("\x00", "")
+    line = first_line(sample.text).replace("\x00", "")
     delimiter = sniff_delimiter(line) or ","
-    names = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    names = [c.strip() for c in split_cells(line, delimiter)]
     seen: dict[str, int] = {}
     unique = []
     for i, name in enumerate(names):
@@ -170,38 +180,86 @@ def _header_names(path: str, sample: Sample) -> tuple[list[str], str]:
 
 def _read_csv(path: str, sample: Sample, meta: dict[str, Any], *, strict: bool,
               columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
+    names, delimiter = _header_names(path, sample)
+    meta["delimiter"] = delimiter
+    include = [c for c in names if c in columns] if columns is not None else []
+    table = None
+    plain = plain_file(path) if max_rows is None else None
+    if plain is not None:  # clean UTF-8 on disk: pyarrow reads it directly, multithreaded
+        table, n_bad = _read_csv_direct(plain, names, delimiter, include, strict=strict)
+        meta.update(malformed_rows=n_bad, nul_bytes=0, non_utf8_bytes=0)
+    if table is None:
+        table = _read_csv_stream(path, names, delimiter, include, meta, strict=strict,
+                                 max_rows=max_rows)
+    table = table.combine_chunks()  # one chunk: every later op is several times faster
+    return table.to_pandas().iloc[:max_rows] if max_rows else table.to_pandas()
+
+
+def _csv_options(names: list[str], delimiter: str, include: list[str], on_invalid: Any,
+                 block_size: int) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names, delimiter = _header_names(path, sample)
-    meta["delimiter"] = delimiter
+    return {"read_options": pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                              block_size=block_size),
+            "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                invalid_row_handler=on_invalid),
+            "convert_options": pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
+                strings_can_be_null=True, include_columns=include or None)}
+
+
+def _read_csv_direct(path: str, names: list[str], delimiter: str, include: list[str], *,
+                     strict: bool) -> tuple[Any, int]:
+    """(table, malformed rows) read by pyarrow from the file itself, or (None, 0) when that
+    fails for any reason (invalid UTF-8, a field longer than a block ...): the streaming reader
+    then decides, with its own counts and messages."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     bad: list[Any] = []
 
     def on_invalid(row: Any) -> str:
         bad.append(row)
         return "error" if strict else "skip"
 
-    include = [c for c in names if c in columns] if columns is not None else []
-    stream = CleanStream(open_input(path))
     try:
-        reader = pacsv.open_csv(
-            io.BufferedReader(stream, buffer_size=CHUNK),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=CHUNK),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
-                strings_can_be_null=True, include_columns=include or None))
-        batches = _take(reader, max_rows)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError, EOFError) as exc:
-        raise _csv_error(path, bad, exc) from None
-    finally:
-        stream.close()
-    meta.update(malformed_rows=len(bad), **stream.counts())
-    schema = pa.schema([(n, pa.string()) for n in (include or names)])
-    table = pa.Table.from_batches(batches, schema=schema)
-    return table.to_pandas().iloc[:max_rows] if max_rows else table.to_pandas()
+        table = pacsv.read_csv(path, **_csv_options(names, delimiter, include, on_invalid,
+                                                     CHUNK))
+    except (pa.ArrowException, OSError, ValueError):
+        return None, 0
+    return table, len(bad)
+
+
+def _read_csv_stream(path: str, names: list[str], delimiter: str, include: list[str],
+                     meta: dict[str, Any], *, strict: bool, max_rows: int | None) -> Any:
+    """Through CleanStream (NULs, BOM, bytes not UTF-8, compression); a field longer than a
+    block is retried with larger blocks."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    block = CHUNK
+    while True:
+        bad: list[Any] = []
+
+        def on_invalid(row: Any, bad: list[Any] = bad) -> str:
+            bad.append(row)
+            return "error" if strict else "skip"
+
+        stream = CleanStream(open_input(path))
+        try:
+            reader = pacsv.open_csv(io.BufferedReader(stream, buffer_size=CHUNK),
+                                    **_csv_options(names, delimiter, include, on_invalid, block))
+            table = pa.Table.from_batches(_take(reader, max_rows), schema=reader.schema)
+        except (pa.ArrowInvalid, pa.ArrowException, OSError, EOFError) as exc:
+            if "straddl" in str(exc) and block < MAX_BLOCK:
+                block *= 8
+                continue
+            raise _csv_error(path, bad, exc) from None
+        finally:
+            stream.close()
+        meta.update(malformed_rows=len(bad), **stream.counts())
+        return table
 
 
 def _take(reader: Any, max_rows: int | None) -> list[Any]:
@@ -249,52 +307,6 @@ def _cell_to_str(value: Any) -> Any:
     return value
 
 
-def _read_parquet(path: str, *, columns: list[str] | None,
-                  max_rows: int | None) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        pfile = pq.ParquetFile(parquet_source(path))
-        names = pfile.schema_arrow.names
-        wanted = [c for c in names if columns is None or c in columns or
-                  any(c2.startswith(c + ".") for c2 in columns)]
-        batches = _take(pfile.iter_batches(batch_size=65536, columns=wanted), max_rows)
-        schema = pa.schema([pfile.schema_arrow.field(n) for n in wanted])
-        table = pa.Table.from_batches(batches, schema=schema)
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"cannot read Parquet: {exc}", source=path,
-                         hint="check that the file is a complete Parquet file") from None
-    df = _arrow_to_raw(table).to_pandas()
-    if columns is not None:
-        df = df[[c for c in df.columns if c in columns]]
-    return df.iloc[:max_rows] if max_rows else df
-
-
-def _arrow_to_raw(table: Any) -> Any:
-    """Structs flattened to dotted names; lists space-joined; scalars cast to string."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    while any(pa.types.is_struct(f.type) for f in table.schema):
-        table = table.flatten()
-    arrays, names = [], []
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        typ = col.type
-        if pa.types.is_dictionary(typ):
-            col = pc.cast(col, typ.value_type)
-            typ = typ.value_type
-        if pa.types.is_timestamp(typ):
-            arrays.append(col)
-        elif pa.types.is_list(typ) or pa.types.is_large_list(typ):
-            col = pc.cast(col, pa.list_(pa.string()))
-            arrays.append(pc.binary_join(col, " "))
-        else:
-            arrays.append(pc.cast(col, pa.string()))
-        names.append(name)
-    return pa.table(arrays, names=names)
-
-
 def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bool = False,
                  container: str = "auto") -> Dataset:
     """Read any generic container into canonical posts + accounts.
@@ -304,10 +316,13 @@ def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bo
     ({reason: n}), resolution_s, assumed_utc, warnings.
     """
     head, _ = read_table(path, strict=strict, max_rows=2000, container=container)
-    found = detect_mapping(list(head.columns), head, overrides=mapping, source=path)
+    roles = detect_roles(list(head.columns), head, overrides=mapping, source=path)
+    found = roles.mapping
+    for note in roles.notes:
+        log.warning("%s: %s", path, note)
     table, tmeta = read_table(path, strict=strict, container=container,
                               columns=sorted(set(found.values())))
-    data = split_flat(table, found, source=path)
+    data = split_flat(table, found, source=path, strict=strict)
     dropped = dict(data.meta["dropped"])
     if tmeta["malformed_rows"]:
         dropped["malformed_row"] = tmeta["malformed_rows"]
@@ -315,5 +330,7 @@ def read_generic(path: str, *, mapping: dict[str, str] | None = None, strict: bo
             "rows_read": tmeta["rows_read"] + tmeta["malformed_rows"],
             "rows_dropped": dropped, "resolution_s": data.meta["resolution_s"],
             "assumed_utc": data.meta["assumed_utc"],
-            "warnings": tmeta["warnings"] + data.meta["warnings"]}
+            "warnings": [*tmeta["warnings"], *(f"{path}: {n}" for n in roles.notes),
+                         *data.meta["warnings"]], **roles.to_meta(),
+            "cells_dropped": data.meta["cells_dropped"]}
     return Dataset(posts=data.posts, accounts=data.accounts, meta=meta)

@@ -1,7 +1,10 @@
-"""Generic JSON readers: JSON lines streamed in batches, and JSON array documents.
+"""Generic JSON readers: JSON lines (pyarrow.json, else streamed in batches) and JSON arrays.
 
-Split from ``generic.py``; both go through the same ``CleanStream`` as CSV, so NUL bytes, a BOM
-and bytes that are not valid UTF-8 are handled and counted the same way for every container.
+Split from ``generic.py``. JSON lines that pyarrow can parse as they are (the common case) are
+read by ``io.arrowjson`` at pyarrow's speed; everything else goes record by record through the
+same ``CleanStream`` as CSV, so NUL bytes, a BOM and bytes that are not valid UTF-8 are handled
+and counted the same way for every container, and a malformed line is skipped and counted.
+Both paths give the same raw table (numbers in their JSON spelling, lists space-joined).
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from astroturf.errors import InputError
@@ -44,6 +49,8 @@ def _json_line_batches(path: str, fh: Any, meta: dict[str, Any], *, strict: bool
             continue
         try:
             record = json.loads(line, parse_int=str, parse_float=str)
+            if "\\ud" in line.lower():  # a lone surrogate escape no output could hold
+                orjson.loads(line)
         except json.JSONDecodeError:
             record = None
         if not isinstance(record, dict):
@@ -102,8 +109,73 @@ def _records_of(doc: Any) -> list[Any]:
     return []
 
 
+_TABLES: dict[tuple[str, int, float], Any] = {}  # the last file's Arrow table (head, then all)
+
+
+def _arrow_lines(path: str) -> Any:
+    """The file's Arrow table when pyarrow.json can read it and every column is flat-able."""
+    from astroturf.io.arrowjson import read_json_table
+    from astroturf.io.opening import local_path
+
+    real = local_path(path)
+    stat = os.stat(real)
+    key = (real, stat.st_size, stat.st_mtime)
+    if key not in _TABLES:
+        _TABLES.clear()
+        table = read_json_table(real)
+        _TABLES[key] = table if table is not None and _flat_able(table.schema) else None
+    return _TABLES[key]
+
+
+def _flat_able(schema: Any) -> bool:
+    """Structs (flattened to a.b) and lists of scalars (space-joined) only: a list of objects
+    is written as JSON text by the record path, which Arrow cannot reproduce."""
+    import pyarrow as pa
+
+    def ok(typ: Any) -> bool:
+        if pa.types.is_struct(typ):
+            return all(ok(f.type) for f in typ)
+        if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            value = typ.value_type
+            return not (pa.types.is_struct(value) or pa.types.is_list(value)
+                        or pa.types.is_large_list(value))
+        return True
+
+    return all(ok(f.type) for f in schema)
+
+
+def _arrow_frame(table: Any, columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from astroturf.io.arrowjson import as_text, joined, to_frame
+
+    if max_rows is not None:
+        table = table.slice(0, max_rows)
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    out = {}
+    for name in table.column_names:
+        if columns is not None and name not in columns:
+            continue
+        array = table.column(name).combine_chunks()
+        if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
+            array = joined(array, len(array))
+        elif pa.types.is_boolean(array.type):
+            array = pc.if_else(array, "true", "false")
+        out[name] = as_text(array, len(array))
+    return to_frame(out) if out else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+
+
 def read_json(path: str, kind: str, meta: dict[str, Any], *, strict: bool,
                columns: list[str] | None, max_rows: int | None) -> pd.DataFrame:
+    if kind == "jsonl":
+        table = _arrow_lines(path)
+        if table is not None:
+            if max_rows is None:
+                _TABLES.clear()
+            meta.update(nul_bytes=0, non_utf8_bytes=0)
+            return _arrow_frame(table, columns, max_rows)
     frames, n = [], 0
     with contextlib.closing(_json_records(path, kind, meta, strict=strict)) as batches:
         for batch in batches:

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -102,14 +103,50 @@ def open_input(path: str) -> BinaryIO:
     magic = raw.read(4)
     raw.seek(0)
     if magic.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return Decompressed(gzip.GzipFile(fileobj=raw, mode="rb"), path)  # type: ignore[return-value]
     if magic.startswith(ZSTD_MAGIC):
         import zstandard
 
         dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
         reader = dctx.stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type,return-value]
+        buffered = io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
+        return Decompressed(buffered, path)  # type: ignore[return-value]
     return raw
+
+
+class Decompressed(io.RawIOBase):
+    """A decompressing stream whose failures (a truncated or damaged .gz/.zst) are one
+    InputError naming the file, whichever reader is reading it."""
+
+    def __init__(self, inner: Any, path: str) -> None:
+        self.inner = inner
+        self.path = path
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except InputError:
+            raise
+        except Exception as exc:  # EOFError, gzip.BadGzipFile, zstandard.ZstdError ...
+            raise InputError(f"cannot decompress: {exc}", source=self.path,
+                             hint="the .gz / .zst file is incomplete or damaged: download or "
+                                  "compress it again") from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._guard(self.inner.readinto, buffer)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.read, size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.readline, size)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
 
 
 def read_head(path: str, n_bytes: int = 65536) -> bytes:
@@ -156,6 +193,43 @@ def _parquet_columns(path: str) -> list[str]:
                          hint="check that the file is a complete Parquet file") from None
 
 
+def plain_file(path: str) -> str | None:
+    """The local path of ``path`` when it is an uncompressed UTF-8 file with no BOM and no NUL
+    byte (then readers may hand it to pyarrow as is), else None. A memchr and a UTF-8 pass over
+    the mapped file: ~0.05 s per 100 MB."""
+    import mmap
+
+    if compression_of(path) is not None:
+        return None
+    real = local_path(path)
+    with open(real, "rb") as fh:
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty, or not mappable (a pipe)
+            return None
+        with mapped:
+            if mapped[:3] == b"\xef\xbb\xbf" or mapped.find(b"\x00") != -1:
+                return None
+            if not _valid_utf8(mapped):
+                return None
+    return real
+
+
+def _valid_utf8(data: Any) -> bool:
+    """Is ``data`` (bytes-like, e.g. a mapped file) UTF-8? Arrow's SIMD validator over the
+    bytes as one string value, without a copy (~30 ms per 100 MB)."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    value = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        value.view(pa.large_string()).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def parquet_source(path: str) -> Any:
     """Something pyarrow.parquet can seek in: the file, or the decompressed bytes in memory."""
     if compression_of(path) is None:
@@ -181,8 +255,16 @@ def sniff_delimiter(line: str) -> str | None:
 
 
 def first_line(text: str) -> str:
-    """First line of text, without its line ending."""
-    return text.split("\n", 1)[0].rstrip("\r")
+    """First line of text, without its line ending (LF, CRLF or a lone CR)."""
+    return re.split(r"\r\n|\n|\r", text, maxsplit=1)[0]
+
+
+def split_cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one delimited line (quotes honoured; a stray quote never raises)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return line.split(delimiter)
 
 
 def sniff_header(text: str) -> list[str] | None:
@@ -193,8 +275,7 @@ def sniff_header(text: str) -> list[str] | None:
     delimiter = sniff_delimiter(line)
     if delimiter is None:
         return None
-    cells = next(csv.reader([line], delimiter=delimiter))
-    return [c.strip() for c in cells]
+    return [c.strip() for c in split_cells(line, delimiter)]
 
 
 def _first_json_value(text: str) -> Any:

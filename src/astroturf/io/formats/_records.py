@@ -9,9 +9,8 @@ bad input and gives the same output for the same rows in any order.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,19 +18,14 @@ import numpy as np
 import pandas as pd
 
 from astroturf.errors import InputError, UsageError
-from astroturf.io.opening import base_name, open_input, read_head, read_sample
+from astroturf.io.cells import CellLog, guard_fields, guard_times
+from astroturf.io.opening import base_name, read_sample
+from astroturf.io.strings import arrow_strings, canonical_accounts, canonical_posts
 from astroturf.io.timeparse import parse_times
-from astroturf.schema import (
-    ACCOUNT_COLUMNS,
-    POST_COLUMNS,
-    Dataset,
-    coerce_accounts,
-    coerce_posts,
-)
+from astroturf.schema import ACCOUNT_COLUMNS, POST_COLUMNS, Dataset
 
 log = logging.getLogger("astroturf.io.formats")
 
-BATCH_SIZE = 50_000
 MANGLED_ID = r"^[+-]?\d(?:[.,]\d+)?[eE]\+?\d+$"  # 1.23457E+18: an id that went through Excel
 ID_FIELDS = ("post_id", "account_id", "target_post_id", "target_account_id")
 
@@ -47,6 +41,11 @@ class ReadLog:
     dropped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     noted: set[str] = field(default_factory=set)
+    overridden: set[str] = field(default_factory=set)  # keys set by --map
+    cells: CellLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cells = CellLog(source=self.source, strict=self.strict)
 
     def drop(self, reason: str, n: int = 1) -> None:
         if n:
@@ -68,6 +67,23 @@ class ReadLog:
         if "malformed_row" not in self.dropped:
             self.warn(f"{where}: {problem} (skipped; later ones are only counted)")
         self.drop("malformed_row")
+
+
+# what a record of the wrong shape raises in a reader (a string where an object should be ...)
+RECORD_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+
+
+def add_record(rlog: ReadLog, where: str, add: Callable[..., Any], *args: Any) -> None:
+    """``add(*args)`` (a reader's per-record function); a record whose fields have the wrong
+    shape is malformed: skipped and counted, or an InputError with --strict. The per-record
+    functions compute every value before appending any, so a failed record leaves the columns
+    aligned."""
+    try:
+        add(*args)
+    except RECORD_ERRORS as exc:
+        rlog.bad_record(where, f"fields of unexpected type ({type(exc).__name__}: "
+                               f"{str(exc)[:60]})",
+                        "fix or remove that record, or drop --strict to skip it")
 
 
 def reject_mapping(mapping: dict[str, str] | None, fmt: str) -> None:
@@ -92,68 +108,6 @@ def merge_mapping(fixed: dict[str, str], overrides: dict[str, str] | None,
         else:
             out.pop(full, None)
     return out
-
-
-def _decode_json(raw: bytes, rlog: ReadLog, where: str) -> Any:
-    if b"\x00" in raw:
-        raw = raw.replace(b"\x00", b"")
-        rlog.warn_once("nul", f"{where}: NUL bytes were removed")
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        rlog.warn_once("utf8", f"{where}: bytes that are not UTF-8 were replaced by U+FFFD")
-        return json.loads(raw.decode("utf-8", errors="replace"))
-
-
-def iter_json_lines(path: str, rlog: ReadLog, *,
-                    batch_size: int = BATCH_SIZE) -> Iterator[list[Any]]:
-    """Parsed JSON values of a JSON-lines file, in batches (bounded memory on huge dumps).
-
-    Blank lines are ignored; NUL bytes removed; a BOM tolerated; a line that is not JSON is
-    skipped and counted as 'malformed' (an InputError naming the line with ``strict``).
-    """
-    batch: list[Any] = []
-    with open_input(path) as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            if not raw.strip(b" \t\r\n\x00"):
-                continue
-            try:
-                batch.append(_decode_json(raw, rlog, f"line {lineno}"))
-            except json.JSONDecodeError as exc:
-                rlog.bad_record(f"line {lineno}", f"not valid JSON ({exc.msg})",
-                                "fix or delete that line, or drop --strict to skip it")
-                continue
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
-
-
-def load_json_document(path: str, rlog: ReadLog) -> Any:
-    """One JSON document (a Telegram result.json, a Mastodon outbox) parsed whole."""
-    with open_input(path) as fh:
-        raw = fh.read()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if not raw.strip():
-        raise InputError("file is empty", source=rlog.source,
-                         hint="export again; the file has no content")
-    try:
-        return _decode_json(raw, rlog, "document")
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                         source=rlog.source,
-                         hint="the file may be truncated; export it again") from None
-
-
-def check_not_empty(path: str) -> None:
-    """An empty file is a mistake (wrong path, failed export), never an empty scan."""
-    if not read_head(path, 64).strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise InputError("file is empty", source=path,
-                         hint="check the path, or export the data again")
 
 
 def dig(obj: Any, *keys: str) -> Any:
@@ -198,9 +152,12 @@ def finish_dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, *
     times = parse_times(posts["created_at"], source=rlog.source, column=mapping.get(
         "posts.created_at", "created_at"), strict=rlog.strict)
     raw_time = posts["created_at"]
+    fields = {f"posts.{c}": c for c in (*ID_FIELDS, "urls") if c in posts.columns}
+    posts = guard_fields(posts, fields, rlog.cells, where="post", row_names=posts["post_id"],
+                         labels={k: mapping.get(k, k.split(".")[1]) for k in fields})
     posts = posts.assign(created_at=times.values)
     posts = _drop_unusable(posts, rlog, mapping, raw_time)
-    posts = coerce_posts(_normalise_lists(posts))
+    posts = canonical_posts(_normalise_lists(posts))
     _warn_mangled(posts, rlog)
     posts = _fill_target_accounts(_dedupe_posts(posts, rlog))
     accounts = finish_accounts(accounts, posts, rlog)
@@ -223,6 +180,7 @@ def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None
 
     rlog = ReadLog(source=path, fmt=fmt, strict=strict)
     mapping = merge_mapping(fixed, overrides, path)
+    rlog.overridden = {k for k in mapping if mapping.get(k) != fixed.get(k)}
     header = read_sample(path).header or []
     _check_columns(header, mapping, overrides, path, fmt, prepare)
     needed = sorted(({*mapping.values()} | set(inputs)) & set(header))
@@ -230,7 +188,8 @@ def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None
     if prepare is not None:
         table = prepare(table)
     used = {k: v for k, v in mapping.items() if v in table.columns}
-    data = split_flat(table, used, source=path)
+    data = split_flat(table, used, source=path, strict=strict)
+    rlog.cells.merge(data.meta["cells_dropped"])
     rlog.rows_read = tmeta["rows_read"]
     rlog.dropped.update(data.meta["dropped"])
     rlog.drop("malformed_row", tmeta["malformed_rows"])
@@ -238,7 +197,7 @@ def read_flat(path: str, fixed: dict[str, str], overrides: dict[str, str] | None
     if len(data.posts) == 0:
         raise InputError("no usable posts (every row lacks an account id or a time)",
                          source=path, hint="check the columns with `astroturf inspect`")
-    posts = coerce_posts(_normalise_lists(data.posts))
+    posts = canonical_posts(_normalise_lists(data.posts))
     posts = _fill_target_accounts(_dedupe_posts(posts, rlog))
     accounts = data.accounts[member(data.accounts["account_id"], posts["account_id"])]
     described = {k: (labels or {}).get(v, v) for k, v in used.items()}
@@ -270,9 +229,14 @@ def _check_columns(header: list[str], mapping: dict[str, str],
 def _dataset(posts: pd.DataFrame, accounts: pd.DataFrame, rlog: ReadLog, fmt: str,
              mapping: dict[str, str], resolution: float, assumed: bool) -> Dataset:
     rows_read = rlog.rows_read + rlog.dropped.get("malformed_row", 0)
+    roles = {k: {"column": v, "confidence": 1.0,
+                 "how": "--map" if k in rlog.overridden else "format"}
+             for k, v in sorted(mapping.items())}
     meta = {"format": fmt, "mapping": dict(mapping), "rows_read": rows_read,
             "rows_dropped": {k: v for k, v in sorted(rlog.dropped.items()) if v},
-            "resolution_s": resolution, "assumed_utc": assumed, "warnings": list(rlog.warnings)}
+            "resolution_s": resolution, "assumed_utc": assumed, "warnings": list(rlog.warnings),
+            "roles": roles, "role_notes": [], "unplaced_columns": [],
+            "account_id_from_handle": False, "cells_dropped": rlog.cells.dropped}
     return Dataset(posts=posts, accounts=accounts, meta=meta)
 
 
@@ -307,12 +271,27 @@ def _drop_unusable(posts: pd.DataFrame, rlog: ReadLog, mapping: dict[str, str],
     return posts[~(no_account | no_time)]
 
 
+# any whitespace Python's \s knows except a single space (RE2 runs this test; Python's re then
+# squeezes only the cells it flags)
+_OTHER_SPACE = ("[\t\n\r\f\v\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+                "\u3000]|  ")
+
+
+def _squeeze_spaces(s: pd.Series) -> pd.Series:
+    odd = s.str.contains(_OTHER_SPACE, regex=True, na=False)
+    if not odd.any():
+        return s
+    s = s.copy()
+    s[odd] = s[odd].str.replace(r"\s+", " ", regex=True)
+    return s
+
+
 def _normalise_lists(posts: pd.DataFrame) -> pd.DataFrame:
     """Hashtags/mentions lower-case without '#'/'@'; whitespace squeezed in every list field."""
     out = {}
     for col in ("urls", "hashtags", "mentions"):
         if col in posts.columns:
-            s = posts[col].astype("str").str.replace(r"\s+", " ", regex=True)
+            s = _squeeze_spaces(posts[col].astype("str"))
             if col == "hashtags":
                 s = s.str.lower().str.replace("#", "", regex=False)
             elif col == "mentions":  # only a leading '@': 'bob@other.example' keeps its '@'
@@ -336,7 +315,13 @@ def _warn_mangled(table: pd.DataFrame, rlog: ReadLog) -> None:
 def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
     """Stable order independent of input order; repeated post ids (overlapping pages) kept once
     (the copy with the most fields filled, ties broken by value - never by input position)."""
-    posts = posts[POST_COLUMNS].sort_values(["created_at", "post_id"], kind="stable")
+    from astroturf.io.split import sort_order
+    from astroturf.io.strings import all_unique
+
+    posts = posts[POST_COLUMNS]
+    posts = posts.iloc[sort_order(posts, ["created_at", "post_id"])]  # neither has NA here
+    if all_unique(posts["post_id"]):
+        return posts.reset_index(drop=True)
     dup = posts["post_id"].duplicated(keep=False)
     if dup.any():
         copies = posts[dup].assign(_filled=-posts[dup].notna().sum(axis=1))
@@ -356,33 +341,47 @@ def member(values: pd.Series, pool: pd.Series) -> np.ndarray:
 
 def _fill_target_accounts(posts: pd.DataFrame) -> pd.DataFrame:
     """A reply/repost whose target is in the same file gets the target's author."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     missing = posts["target_account_id"].isna() & posts["target_post_id"].notna()
-    if missing.any():
-        author = pd.Series(posts["account_id"].to_numpy(), index=posts["post_id"].to_numpy())
-        posts.loc[missing, "target_account_id"] = posts.loc[missing, "target_post_id"].map(author)
+    if missing.any():  # one Arrow hash lookup (post ids are unique here)
+        targets = pa.array(posts.loc[missing, "target_post_id"].array)
+        where = pc.index_in(targets, value_set=pa.array(posts["post_id"].array))
+        authors = pc.take(pa.array(posts["account_id"].array), where)
+        posts.loc[missing, "target_account_id"] = arrow_strings(authors,
+                                                                posts.index[missing])
     return posts
 
 
 def finish_accounts(accounts: pd.DataFrame, posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
     """One row per posting account: the latest sighting of each field wins; posters without a
     profile get an id-only row. Accounts that never post (mentioned, reposted) are left out."""
+    from astroturf.io.split import sort_order
+
     accounts = accounts.copy()
     if "seen" in accounts.columns:
         accounts["seen"] = _lenient_times(accounts["seen"], rlog, "profile seen at")
+    names = accounts["account_id"] if "account_id" in accounts.columns else None
     if "created_at" in accounts.columns:
-        accounts["created_at"] = _lenient_times(accounts["created_at"], rlog, "account created")
+        accounts["created_at"] = guard_times(accounts["created_at"], "accounts.created_at",
+                                             rlog.cells, column="account created_at",
+                                             where="account", row_names=names)
+    fields = {f"accounts.{c}": c for c in ("url", "followers", "following", "posts_count")
+              if c in accounts.columns}
+    accounts = guard_fields(accounts, fields, rlog.cells, where="account", row_names=names)
     seen = accounts.pop("seen") if "seen" in accounts.columns else None
-    accounts = coerce_accounts(accounts)
-    accounts["seen"] = seen.to_numpy() if seen is not None else pd.NaT
+    accounts = canonical_accounts(accounts)
+    never = np.iinfo(np.int64).min  # NaT as int64: sorts first, like NA
+    accounts["seen"] = (pd.DatetimeIndex(seen).asi8 if seen is not None else never)
     accounts = accounts[member(accounts["account_id"], posts["account_id"])]  # posters only
     extra = pd.DataFrame({"account_id": posts["account_id"].unique()})
-    extra = coerce_accounts(extra[~member(extra["account_id"], accounts["account_id"])])
-    accounts = pd.concat([accounts, extra.assign(seen=pd.NaT)], ignore_index=True)
-    accounts = accounts.drop_duplicates()
+    extra = canonical_accounts(extra[~member(extra["account_id"], accounts["account_id"])])
+    accounts = pd.concat([accounts, extra.assign(seen=never)], ignore_index=True)
     order = ["account_id", "seen", *[c for c in ACCOUNT_COLUMNS if c != "account_id"]]
-    accounts = accounts.sort_values(order, kind="stable", na_position="first")
+    accounts = accounts.iloc[sort_order(accounts, order)]  # NA first; ties by value
     out = accounts.groupby("account_id", sort=True, dropna=True)[ACCOUNT_COLUMNS[1:]].last()
-    return coerce_accounts(out.reset_index())
+    return canonical_accounts(out.reset_index())
 
 
 def _lenient_times(values: pd.Series, rlog: ReadLog, what: str) -> pd.Series:

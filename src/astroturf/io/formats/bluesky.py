@@ -13,18 +13,18 @@ from typing import Any
 import pandas as pd
 
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, iter_json_lines, load_json_document
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
-    check_not_empty,
     dig,
     finish_dataset,
     frame,
-    iter_json_lines,
     join_items,
-    load_json_document,
     reject_mapping,
 )
+from astroturf.io.formats.bluesky_arrow import read_lines
 from astroturf.io.opening import read_head
 from astroturf.schema import Dataset
 
@@ -154,21 +154,30 @@ def read(path: str, *, mapping: dict[str, str] | None = None, strict: bool = Fal
     reject_mapping(mapping, NAME)
     check_not_empty(path)
     rlog = ReadLog(source=path, fmt=NAME, strict=strict)
+    fast = read_lines(path)  # lines of post views / feed items pyarrow parses: whole columns
+    if fast is not None:
+        posts_df, users_df, rlog.rows_read = fast
+    else:
+        posts_df, users_df = _read_records(path, rlog)
+    posts_df["target_account_id"] = posts_df["target_post_id"].str.extract(DID_RE, expand=False)
+    return finish_dataset(posts_df, users_df, rlog, fmt=NAME, mapping=MAPPING)
+
+
+def _read_records(path: str, rlog: ReadLog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Record by record: documents, mixed lines, odd records (skipped and counted)."""
     post_parts, user_parts = [], []
     for batch in _items(path, rlog):
         posts = {k: [] for k in POST_KEYS}
         users = {k: [] for k in USER_KEYS}
         for item in batch:
-            _add_item(item, posts, users, rlog)
+            add_record(rlog, f"record {rlog.rows_read + 1}", _add_item, item, posts, users,
+                       rlog)
         post_parts.append(frame(posts))
         user_parts.append(frame(users).drop_duplicates())
     if not post_parts:
         post_parts, user_parts = [frame({k: [] for k in POST_KEYS})], [frame(
             {k: [] for k in USER_KEYS})]
-    posts_df = pd.concat(post_parts, ignore_index=True)
-    posts_df["target_account_id"] = posts_df["target_post_id"].str.extract(DID_RE, expand=False)
-    users_df = pd.concat(user_parts, ignore_index=True)
-    return finish_dataset(posts_df, users_df, rlog, fmt=NAME, mapping=MAPPING)
+    return pd.concat(post_parts, ignore_index=True), pd.concat(user_parts, ignore_index=True)
 
 
 SPEC = registry.register(registry.FormatSpec(

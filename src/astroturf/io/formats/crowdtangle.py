@@ -12,6 +12,7 @@ import pandas as pd
 
 from astroturf.io import registry
 from astroturf.io.formats._records import read_flat
+from astroturf.io.strings import findall_joined
 from astroturf.schema import Dataset
 
 NAME = "crowdtangle"
@@ -63,8 +64,10 @@ def _coalesce(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     for column in columns:
         if column in table.columns:
             value = table[column].astype("str").str.strip()
+            if not isinstance(value, pd.Series):  # duplicated header: the first column
+                value = value.iloc[:, 0]
             out = out.fillna(value.mask(value == ""))
-    return out
+    return out.astype("str")
 
 
 def _prepare(table: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +76,7 @@ def _prepare(table: pd.DataFrame) -> pd.DataFrame:
         derived[name] = zone_to_offset(derived[name])
     url = _coalesce(table, ("URL",))
     derived["_post_id"] = url.str.extract(POST_ID_RE, expand=False).fillna(url)
-    derived["_hashtags"] = derived["_text"].str.findall(r"#(\w+)").str.join(" ")
+    derived["_hashtags"] = findall_joined(derived["_text"], r"#(\w+)")
     return table.assign(**derived)
 
 

@@ -16,17 +16,18 @@ import pandas as pd
 
 from astroturf.errors import InputError
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, load_json_document
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
-    check_not_empty,
     dig,
     finish_dataset,
     frame,
     join_items,
-    load_json_document,
     reject_mapping,
 )
+from astroturf.io.strings import findall_joined
 from astroturf.schema import Dataset
 
 NAME = "mastodon"
@@ -102,7 +103,7 @@ def _collect(doc: Any, rlog: ReadLog) -> pd.DataFrame:
         elif act.get("type") not in ("Create", "Announce"):
             rlog.drop("other_activity")
         else:
-            _add_activity(cols, act)
+            add_record(rlog, f"orderedItems #{n}", _add_activity, cols, act)
     return frame(cols)
 
 
@@ -115,7 +116,7 @@ def _to_posts(raw: pd.DataFrame) -> pd.DataFrame:
         "created_at": raw["created_at"], "text": html_to_text(raw["content"]),
         "kind": kind.where(~boost, "repost"), "target_post_id": target,
         "target_account_id": target.str.extract(STATUS_RE, expand=False),
-        "urls": raw["content"].str.findall(LINK_RE).str.join(" "),
+        "urls": findall_joined(raw["content"], LINK_RE),
         "hashtags": raw["hashtags"], "mentions": raw["mentions"], "lang": raw["lang"],
     })
 

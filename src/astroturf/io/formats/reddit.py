@@ -14,14 +14,14 @@ from typing import Any
 import pandas as pd
 
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, iter_json_lines
 from astroturf.io.formats._records import (
     ReadLog,
-    check_not_empty,
     finish_dataset,
     frame,
-    iter_json_lines,
     reject_mapping,
 )
+from astroturf.io.strings import const_strings
 from astroturf.schema import Dataset
 
 NAME = "reddit"
@@ -64,17 +64,52 @@ def _batch_frame(batch: list[Any], rlog: ReadLog) -> pd.DataFrame:
     return _to_posts(frame(cols))
 
 
+def _arrow_raw(path: str) -> pd.DataFrame | None:
+    """The RAW_KEYS columns through pyarrow.json (None: read record by record). API listings
+    ({"kind": "t1", "data": {...}}) and fields of unexpected shape take the record path."""
+    import pyarrow as pa
+
+    from astroturf.io.arrowjson import column, read_json_table, to_frame
+
+    table = read_json_table(path)
+    if table is None or "data" in table.column_names:
+        return None
+    cols = {}
+    for key in RAW_KEYS:
+        array = column(table, key)
+        if array is None:
+            array = pa.nulls(table.num_rows, pa.large_string())
+        elif pa.types.is_nested(array.type):
+            return None
+        cols[key] = array
+    return to_frame(cols)
+
+
 def _clean_text(s: pd.Series) -> pd.Series:
     """Reddit stores text HTML-escaped; placeholders for removed text are not text."""
     s = s.mask(s.isin(DELETED) | (s.str.strip() == ""))
-    return s.str.replace("&lt;", "<", regex=False).str.replace(
-        "&gt;", ">", regex=False).str.replace("&amp;", "&", regex=False)
+    escaped = s.str.contains("&", regex=False, na=False)
+    if escaped.any():
+        s = s.copy()
+        s[escaped] = s[escaped].str.replace("&lt;", "<", regex=False).str.replace(
+            "&gt;", ">", regex=False).str.replace("&amp;", "&", regex=False)
+    return s
+
+
+def _found(text: pd.Series, pattern: str, needle: str) -> pd.Series:
+    """Matches of ``pattern`` space-joined ('' when none); the Python-level regex runs only on
+    the texts that contain ``needle`` (every match does)."""
+    out = const_strings("", text.index).where(text.notna())
+    has = text.str.contains(needle, regex=False, na=False)
+    if has.any():
+        out[has] = text[has].str.findall(pattern).str.join(" ")
+    return out
 
 
 def _to_posts(raw: pd.DataFrame) -> pd.DataFrame:
     """Canonical-named columns from one batch of raw Reddit fields (all vectorised)."""
     is_comment = raw["body"].notna() | raw["parent_id"].notna()
-    prefix = pd.Series("t3_", index=raw.index).where(~is_comment, "t1_")
+    prefix = const_strings("t3_", raw.index).where(~is_comment, "t1_")
     ids = raw["id"].str.replace(r"^t[13]_", "", regex=True)
     post_id = raw["name"].where(raw["name"].str.match(r"^t[13]_", na=False), prefix + ids)
     title, selftext = _clean_text(raw["title"]), _clean_text(raw["selftext"])
@@ -84,16 +119,16 @@ def _to_posts(raw: pd.DataFrame) -> pd.DataFrame:
     link = raw["url"].where(raw["is_self"].str.lower().ne("true")
                             & ~raw["domain"].str.startswith("self.", na=False))
     link = link.where(~is_comment)
-    in_text = text.str.findall(URL_RE).str.join(" ")
+    in_text = _found(text, URL_RE, "http")
     urls = link.str.cat(in_text, sep=" ", na_rep="").str.strip()
     crosspost = raw["crosspost_parent"].where(~is_comment)
-    kind = pd.Series("post", index=raw.index).where(~is_comment, "reply").where(
+    kind = const_strings("post", raw.index).where(~is_comment, "reply").where(
         crosspost.isna(), "repost")
     return pd.DataFrame({
         "post_id": post_id, "account_id": raw["author"], "created_at": raw["created_utc"],
         "text": text, "kind": kind,
         "target_post_id": raw["parent_id"].where(is_comment, crosspost),
-        "urls": urls, "mentions": text.str.findall(USER_RE).str.join(" "),
+        "urls": urls, "mentions": _found(text, USER_RE, "u/"),
         "author_created": raw["author_created_utc"],
     })
 
@@ -103,9 +138,14 @@ def read(path: str, *, mapping: dict[str, str] | None = None, strict: bool = Fal
     reject_mapping(mapping, NAME)
     check_not_empty(path)
     rlog = ReadLog(source=path, fmt=NAME, strict=strict)
-    parts = [_batch_frame(batch, rlog) for batch in iter_json_lines(path, rlog)]
-    posts = pd.concat(parts, ignore_index=True) if parts else _to_posts(
-        frame({k: [] for k in RAW_KEYS}))
+    raw = _arrow_raw(path)  # a dump pyarrow parses as it is: whole columns
+    if raw is not None:
+        rlog.rows_read = len(raw)
+        posts = _to_posts(raw)
+    else:
+        parts = [_batch_frame(batch, rlog) for batch in iter_json_lines(path, rlog)]
+        posts = pd.concat(parts, ignore_index=True) if parts else _to_posts(
+            frame({k: [] for k in RAW_KEYS}))
     deleted = posts["account_id"].isin(DELETED)
     rlog.drop("deleted_author", int(deleted.sum()))
     posts = posts[~deleted]

@@ -15,14 +15,14 @@ import pandas as pd
 
 from astroturf.errors import InputError
 from astroturf.io import registry
+from astroturf.io.formats._json import check_not_empty, load_json_document
 from astroturf.io.formats._records import (
     ReadLog,
+    add_record,
     as_id,
-    check_not_empty,
     finish_dataset,
     frame,
     join_items,
-    load_json_document,
     reject_mapping,
 )
 from astroturf.schema import Dataset
@@ -113,7 +113,8 @@ def _collect(doc: Any, rlog: ReadLog) -> pd.DataFrame:
             elif msg.get("type", "message") != "message":
                 rlog.drop("service_message")
             else:
-                _add_message(cols, chat, msg)
+                add_record(rlog, f"chat {chat.get('id')} message #{n}", _add_message, cols,
+                           chat, msg)
     return frame(cols)
 
 

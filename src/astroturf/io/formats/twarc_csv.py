@@ -14,6 +14,7 @@ import pandas as pd
 
 from astroturf.io import registry
 from astroturf.io.formats._records import read_flat
+from astroturf.io.strings import na_strings
 from astroturf.schema import Dataset
 
 NAME = "twarc_csv"
@@ -52,6 +53,9 @@ def sniff(sample: registry.Sample) -> float:
 
 def entity_values(cells: pd.Series, keys: tuple[str, ...]) -> pd.Series:
     """Space-joined values of the first of ``keys`` found in each object of a JSON list cell."""
+    cells = cells.astype("str")
+    if not cells.notna().any():  # .str.findall(...).str.join fails on an all-NA column
+        return na_strings(cells.index)
     key = keys[0]
     pattern = rf'"{re.escape(key)}":\s*"((?:[^"\\]|\\.)*)"'
     out = cells.str.findall(pattern).str.join(" ")
