@@ -108,6 +108,8 @@ EDGE_OUT_COLUMNS = [
 EVIDENCE_OUT_COLUMNS = [
     "cluster_id", "signal", "account_a", "account_b", "post_a", "post_b", "time_a", "time_b",
     "dt_seconds", "text_a", "text_b", "urls_a", "urls_b",
+    # the text as it came when read-time repair changed it (NA otherwise): quote exactly
+    "text_a_original", "text_b_original",
 ]
 
 

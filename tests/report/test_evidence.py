@@ -59,3 +59,21 @@ def test_empty_and_missing_posts():
     ev = build_evidence(make_edges(), make_posts().iloc[:0])
     co = ev[ev["signal"] == "co_text"]
     assert len(co) == 4 and co["text_a"].isna().all() and co["dt_seconds"].isna().all()
+
+
+def test_repaired_text_keeps_the_original_beside_it():
+    """A journalist quotes exactly: where read-time repair changed a post, both texts show."""
+    posts = make_posts()
+    posts["text_original"] = pd.Series(pd.NA, index=posts.index, dtype="string")
+    posts.loc[posts["post_id"] == "p2", "text_original"] = "Unions are not needed â€\x9d here"
+    ev = build_evidence(make_edges(), posts)
+    co = ev[(ev["signal"] == "co_text") & (ev["post_b"] == "p2")].iloc[0]
+    assert co["text_b_original"] == "Unions are not needed â€\x9d here"
+    assert pd.isna(co["text_a_original"])
+    # the same pair written the other way round keeps each original with its own post
+    edges = make_edges()
+    edges.loc[edges["signal"] == "co_text", "evidence"] = "p2>p1"
+    row = build_evidence(edges, posts).query("signal == 'co_text' and post_b == 'p2'").iloc[0]
+    assert row["text_b_original"] == "Unions are not needed â€\x9d here"
+    # an input without the column still gives the columns, empty
+    assert build_evidence(make_edges(), make_posts())["text_a_original"].isna().all()

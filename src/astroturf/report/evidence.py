@@ -64,7 +64,7 @@ def _explode_pairs(e: pd.DataFrame, max_per_edge: int) -> pd.DataFrame:
 
 def _post_lookup(posts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """posts restricted to ``ids``, one row per post_id (deterministic if ids repeat)."""
-    cols = ["post_id", "account_id", "created_at", "text", "urls"]
+    cols = ["post_id", "account_id", "created_at", "text", "urls", "text_original"]
     p = posts.reindex(columns=cols)
     wanted = pc.is_in(pa.array(p["post_id"].astype(STR_DTYPE)),
                       value_set=pa.array(pd.unique(ids.astype(STR_DTYPE).dropna())))
@@ -78,14 +78,15 @@ def _join_posts(pairs: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     out = pairs
     for side in ("a", "b"):
         ren = {"post_id": f"post_{side}", "account_id": f"owner_{side}",
-               "created_at": f"time_{side}", "text": f"text_{side}", "urls": f"urls_{side}"}
+               "created_at": f"time_{side}", "text": f"text_{side}", "urls": f"urls_{side}",
+               "text_original": f"text_{side}_original"}
         out = out.merge(lookup.rename(columns=ren), on=f"post_{side}", how="left", sort=False)
     # post_a belongs to account_a by contract; repair pairs a signal wrote the other way round.
     swap = ((out["owner_a"] == out["account_b"]) & (out["owner_b"] == out["account_a"])
             & (out["account_a"] != out["account_b"])).fillna(False).to_numpy(dtype=bool)
     if swap.any():
-        for name in ("post", "time", "text", "urls"):
-            a, b = f"{name}_a", f"{name}_b"
+        for a, b in [(f"{n}_a", f"{n}_b") for n in ("post", "time", "text", "urls")] + [
+                ("text_a_original", "text_b_original")]:
             out.loc[swap, [a, b]] = out.loc[swap, [b, a]].to_numpy()
     out["dt_seconds"] = (out["time_b"] - out["time_a"]).dt.total_seconds().astype("float64")
     return out
