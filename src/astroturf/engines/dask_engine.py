@@ -25,6 +25,7 @@ from astroturf.errors import UsageError
 log = logging.getLogger("astroturf.engines.dask")
 
 INSTALL = "pip install 'astroturf-scan[dask]'"
+CONNECT_TIMEOUT = 20.0  # seconds to reach a given scheduler before saying it cannot be reached
 
 
 @contextmanager
@@ -44,7 +45,7 @@ def dask_client(address: str = "", *, debug: bool = False) -> Iterator[Any]:
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS", "")
     if address:
         try:
-            client = Client(address, timeout=30)
+            client = Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}",
                              hint="check --scheduler / DASK_SCHEDULER_ADDRESS, or drop it to "
@@ -77,7 +78,9 @@ def run_signals(client: Any, sd, params, names: list[str]) -> dict:
     specs = {s.name: s for s in SIGNALS}
     if any(n in ("near_dup_sync", "template_reuse", "app_boilerplate") for n in names):
         sd._templates = client.submit(_templates, sd, pure=False).result()
-    remote = client.scatter(sd, broadcast=True)
+    # hash=False: a content-keyed scatter would share its key with the calibration's scatter of
+    # the same ScanData, and releasing one would drop the data under the other's tasks
+    remote = client.scatter(sd, broadcast=True, hash=False)
     base = [n for n in names if not specs[n].derived_from]
     futures = {n: client.submit(_signal, remote, params, n, pure=False) for n in base}
     out = {n: f.result() for n, f in futures.items()}
@@ -90,8 +93,8 @@ def run_signals(client: Any, sd, params, names: list[str]) -> dict:
 
 def run_null_copies(client: Any, sd, params, real: dict, copies: list, task) -> list:
     """``task(sd, params, real, copy)`` for every copy, on the workers, in copy order."""
-    remote_sd = client.scatter(sd, broadcast=True)
-    remote_real = client.scatter(real, broadcast=True)
+    remote_sd = client.scatter(sd, broadcast=True, hash=False)
+    remote_real = client.scatter(real, broadcast=True, hash=False)
     futures = [client.submit(task, remote_sd, params, remote_real, c, pure=False)
                for c in copies]
     return [f.result() for f in futures]
