@@ -126,3 +126,29 @@ def test_randomised_copies_flag_at_most_the_fdr_allows():
 def test_reasons_name_the_set_aside_item(result):
     r = result.clusters.loc[result.clusters["flagged"], "reasons"]
     assert r.str.contains(re.escape("set aside as what defines the group")).any()
+
+
+def test_set_aside_repost_without_text_names_the_post(tmp_path):
+    """A co-retweet export without texts (CooRTweet's shape) must not describe the set-aside
+    item as the text 'nan': it is the reposted post, by id."""
+    from click.testing import CliRunner
+
+    from astroturf.cli import main
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for obj in range(40):  # 6 accounts retweet 40 objects within seconds of each other
+        t0 = 1_700_000_000 + obj * 5000
+        rows += [(f"c{i}", f"o{obj}", f"c{i}-{obj}", t0 + int(rng.integers(0, 20)))
+                 for i in range(6)]
+    for k in range(3000):  # a background of ordinary retweets
+        rows.append((f"u{k % 600}", f"b{k % 700}", f"u{k}", 1_700_000_000 + int(
+            rng.integers(0, 200_000))))
+    pd.DataFrame(rows, columns=["account_id", "object_id", "content_id", "timestamp_share"]
+                 ).to_csv(tmp_path / "rt.csv", index=False)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["scan", str(tmp_path / "rt.csv"), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    reasons = " ".join(pd.read_csv(out / "clusters.csv")["reasons"].astype(str))
+    assert "'nan'" not in reasons
+    assert "set aside as what defines the group: reposts of post o" in reasons

@@ -12,7 +12,7 @@ Post arrays are aligned with that canonical order; ``row`` maps back to ``Datase
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,10 @@ class Templates:
         return fam, boiler
 
 
+# posts columns the signals read (clients, rhythm, account features); the rest is encoded
+WORKER_POST_COLUMNS = ("account_id", "created_at", "kind", "client")
+
+
 @dataclass
 class ScanData:
     """Integer-coded posts and accounts of one scan (see the module docstring)."""
@@ -89,6 +93,16 @@ class ScanData:
     @property
     def accounts(self) -> pd.DataFrame:
         return self.dataset.accounts
+
+    def for_workers(self) -> ScanData:
+        """The same scan data with the posts table cut to the columns signals read
+        (WORKER_POST_COLUMNS) and without post ids: what the Dask engine ships to every
+        worker. Texts, URLs and ids are already encoded, and post ids are only needed when
+        evidence is rendered, on the driver; shipping them would only multiply the transfer."""
+        posts = self.dataset.posts
+        slim = posts[[c for c in WORKER_POST_COLUMNS if c in posts.columns]]
+        return replace(self, dataset=replace(self.dataset, posts=slim, meta={}),
+                       post_id=np.empty(0, dtype=object))
 
     def codes_of(self, account_ids: pd.Series | np.ndarray) -> np.ndarray:
         """Codes of account ids (-1 for ids not in the scan)."""

@@ -93,7 +93,7 @@ def test_calibration_in_words_in_header_and_summary():
         "channels": {"co_text": {"null_clusters_per_copy": 0.1, "threshold": "p<=1e-6"}},
         "method": "permutation of each account's timestamps"}
     sentence = ("1 group flagged; on randomised copies of this same data chance alone produced "
-                "about 0.2 such groups (10 copies).")
+                "about 0.2 such groups per copy (10 copies).")
     assert sentence in render_html(result)
     assert sentence in format_summary(result)
     del result.manifest["calibration"]

@@ -45,6 +45,8 @@ def test_calibration_words_from_a_fabricated_manifest_section():
                    "expected_false_flagged": 0.2, "channels": {}, "method": "permutation"}
     assert calibration_words(calibration, 6) == (
         "6 groups flagged; on randomised copies of this same data chance alone produced about "
-        "0.2 such groups (10 copies).")
+        "0.2 such groups per copy (10 copies).")
+    assert calibration_words({**calibration, "expected_false_flagged": 0.001}, 6).endswith(
+        "fewer than 0.05 such groups per copy (10 copies).")
     assert "not run" in calibration_words({"null_copies": 0}, 1)
     assert calibration_words(None, 3) == "" and calibration_words({"null_copies": 5}, 3) == ""

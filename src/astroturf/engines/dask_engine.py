@@ -6,7 +6,9 @@ driver then fuses the real pairs, finds communities, tests and reports. The func
 single-process ones, called with the same arguments, so the outputs are byte-identical to
 ``--engine pandas`` (tests/test_dask_engine.py checks it on a LocalCluster). What does not
 (yet) run on the workers is reading and encoding: the driver holds the encoded posts and
-ships them once to every worker (docs/scaling.md says what that costs and the plan past it).
+ships them (``ScanData.for_workers``: the integer codes, not the texts) to every worker, once
+for the signals and once for the calibration (docs/scaling.md says what that costs and the
+plan past it).
 
 Connect to an existing cluster with ``--scheduler ADDRESS`` or ``DASK_SCHEDULER_ADDRESS``;
 without either, a LocalCluster of two single-threaded worker processes runs for the scan.
@@ -77,10 +79,10 @@ def run_signals(client: Any, sd, params, names: list[str]) -> dict:
 
     specs = {s.name: s for s in SIGNALS}
     if any(n in ("near_dup_sync", "template_reuse", "app_boilerplate") for n in names):
-        sd._templates = client.submit(_templates, sd, pure=False).result()
+        sd._templates = client.submit(_templates, sd.for_workers(), pure=False).result()
     # hash=False: a content-keyed scatter would share its key with the calibration's scatter of
     # the same ScanData, and releasing one would drop the data under the other's tasks
-    remote = client.scatter(sd, broadcast=True, hash=False)
+    remote = client.scatter(sd.for_workers(), broadcast=True, hash=False)
     base = [n for n in names if not specs[n].derived_from]
     futures = {n: client.submit(_signal, remote, params, n, pure=False) for n in base}
     out = {n: f.result() for n, f in futures.items()}
@@ -93,7 +95,7 @@ def run_signals(client: Any, sd, params, names: list[str]) -> dict:
 
 def run_null_copies(client: Any, sd, params, real: dict, copies: list, task) -> list:
     """``task(sd, params, real, copy)`` for every copy, on the workers, in copy order."""
-    remote_sd = client.scatter(sd, broadcast=True, hash=False)
+    remote_sd = client.scatter(sd.for_workers(), broadcast=True, hash=False)
     remote_real = client.scatter(real, broadcast=True, hash=False)
     futures = [client.submit(task, remote_sd, params, remote_real, c, pure=False)
                for c in copies]

@@ -3,9 +3,10 @@
 The relation (stated in docs/interpreting.md): two texts are near-duplicates when their edit
 similarity (rapidfuzz ``fuzz.ratio``) is at least ``threshold`` (70) AND they share a real part of
 their *informative* 5-character fragments (fragments found in at most ``max_df`` = 1 % of the
-texts; MinHash estimate of their Jaccard at least ``min_jaccard``). The second clause is what
-keeps apart texts that only look alike because they are made of the same frequent words (on
-Zipf-distributed word salad, half of all random pairs of short texts pass the ratio alone).
+texts; their exact Jaccard at least ``min_jaccard``, after a MinHash prefilter). The second
+clause is what keeps apart texts that only look alike because they are made of the same
+frequent words (on Zipf-distributed word salad, half of all random pairs of short texts pass
+the ratio alone).
 
 Speed (issue "fast on any data"): shingle hashes are polynomial prefix hashes over one
 code-point buffer, per chunk of texts (bounded memory); MinHash is ``n_hashes`` vectorised

@@ -150,7 +150,7 @@ def calibration_words(calibration: Any, n_flagged: int) -> str:
     """The manifest's calibration section in one sentence ('' when absent or malformed).
 
     "6 groups flagged; on randomised copies of this same data chance alone produced about 0.2
-    such groups (10 copies)." With null_copies = 0 it says the check was off.
+    such groups per copy (10 copies)." With null_copies = 0 it says the check was off.
     """
     if not isinstance(calibration, dict):
         return ""
@@ -161,7 +161,10 @@ def calibration_words(calibration: Any, n_flagged: int) -> str:
     expected = _float(calibration.get("expected_false_flagged"))
     if math.isnan(expected):
         return ""
-    amount = f"{expected:.1f}" if expected < 10 else f"{expected:.0f}"
     plural = "copy" if copies == 1 else "copies"
+    if expected < 0.05:  # one decimal would print "about 0.0": say the bound instead
+        return (f"{groups}; on randomised copies of this same data chance alone produced fewer "
+                f"than 0.05 such groups per copy ({copies} {plural}).")
+    amount = f"{expected:.1f}" if expected < 10 else f"{expected:.0f}"
     return (f"{groups}; on randomised copies of this same data chance alone produced about "
-            f"{amount} such group{'' if amount == '1.0' else 's'} ({copies} {plural}).")
+            f"{amount} such group{'' if amount == '1.0' else 's'} per copy ({copies} {plural}).")

@@ -33,6 +33,8 @@ SNIPPET = 60
 
 
 def _snip(text: object) -> str:
+    if text is None or text is pd.NA or (isinstance(text, float) and text != text):
+        return ""
     s = " ".join(str(text).split())
     return s if len(s) <= SNIPPET else s[: SNIPPET - 1] + "…"
 
@@ -50,6 +52,10 @@ class KeyDescriber:
     def _text(self, pos: int) -> str:
         col = self.sd.posts.get("text", None)
         return "" if col is None else _snip(col.iloc[int(self.sd.row[pos])])
+
+    def _cell(self, column: str, row: int) -> str:
+        col = self.sd.posts.get(column, None)
+        return "" if col is None else _snip(col.iloc[row])
 
     def _first_post(self, signal: str, key: int) -> int:
         if signal not in self.first:
@@ -80,16 +86,24 @@ class KeyDescriber:
             pos = self._first_post(signal, key)
             if pos < 0:
                 return ""
+            row = int(self.sd.row[pos])
+            target = self._cell("target_post_id", row)
             if signal == "co_reply":
-                tgt = self.sd.posts["target_post_id"].iloc[int(self.sd.row[pos])]
-                return f"replies to post {tgt}"
+                return f"replies to post {target}" if target else "replies to one post"
+            text = self._text(pos)
+            if signal == "co_repost" and (target or not text):
+                # the reposted post's id says what was reposted; its text may be absent
+                return f"reposts of post {target}" + (f" ('{text}')" if text else "")
             what = {"co_repost": "reposts of", "co_url": "a link posted with",
                     "co_hashtag": "a hashtag set posted with"}.get(signal, "the text")
-            return f"{what} '{self._text(pos)}'"
+            return f"{what} '{text}'"
         ch = ev.channels[sig]
         rows = np.flatnonzero(ch.ki_key == key) if len(ch.ki_key) else np.zeros(0, int)
         if len(rows) and "key" in ch.frame.columns:
             return f"{signal.replace('_', ' ')} '{ch.frame['key'].iloc[ch.ki_edge[rows[0]]]}'"
+        if len(rows) and ch.render is not None:  # e.g. "bio: 'a' ~ 'b' (sim 0.93; ...)"
+            example = str(ch.render(np.asarray([ch.ki_edge[rows[0]]], np.int64))[0])
+            return f"{signal.replace('_', ' ')}, e.g. {example}"
         return signal.replace("_", " ")
 
 

@@ -1,13 +1,13 @@
 """Lockstep: account pairs whose posts fall in the same minutes far more often than their
 hour-scale activity explains ('lockstep').
 
-Why: the co-action channels test synchrony on a shared key against a strict null (each account's
-timestamps shuffled among its own posts). Under that null a group that posts the same hashtag
-set on almost every post is no evidence, because the shuffle keeps the set of times. But two
-accounts whose activity coincides minute by minute, again and again, while their activity at
-the scale of hours is ordinary, are the textbook sign of a scheduled or automated campaign.
-This is a *derived* signal: it only re-tests pairs that some co-action channel already linked,
-so it never builds all pairs.
+Why: the co-action channels test synchrony on one shared key at a time (the same text, repost
+target, URL or hashtag set). A campaign whose members post *different* things at the same
+moments (a scheduler firing every account at 09:00, 09:20, ...) shares few keys but its
+activity coincides minute by minute, again and again, while its activity at the scale of hours
+is ordinary: the textbook sign of a scheduled or automated campaign. This is a *derived*
+signal: it only re-tests pairs that some co-action channel already linked repeatedly (three
+events, or two at p <= 0.05; ``signals.catalog``), so it never builds all pairs.
 
 Definitions, for a candidate pair (a, b) with n_a and n_b posts (all their posts, any key):
 
@@ -37,10 +37,11 @@ at the scale of hours, which the null keeps (the tests check office-hours worker
 same-hour live sessions at random minutes get no significant edge). Limits: bursty sessions
 (several posts within minutes) and shared sessions much shorter than H/2 inflate the count
 beyond the model a little, and so do pairs reacting within minutes to the same breaking
-event; the co-action channels then carry the content side. Lockstep evidence survives
-shuffling each account's timestamps among its own posts (it is about the times themselves),
-so like profile evidence it is excluded from that calibration null. Times are compared as
-float seconds: a gap of exactly ``window`` may fall on either side by rounding (microseconds).
+event; the co-action channels then carry the content side. The calibration's null copies
+(``stats.randomise.retime``: each post moved inside its own hour) re-run this channel on their
+own candidates, so whatever optimism the model keeps is measured on the data itself. Times are
+compared as float seconds: a gap of exactly ``window`` may fall on either side by rounding
+(microseconds).
 """
 
 from __future__ import annotations
