@@ -249,6 +249,7 @@ def render_html(result: ScanResult, *, title: str = "astroturf report", max_clus
         "n_hidden": max(len(result.clusters) - len(clusters), 0),
         "fdr": clean(params.get("fdr", "")), "fdr_words": fdr_words(params.get("fdr")),
         "calibration": calibration_words(m.get("calibration"), n_flagged),
+        "calibrated": int((m.get("calibration") or {}).get("null_copies") or 0) > 0,
         "overview": _overview(result, clusters), "colours": colours,
         "has_details": result.details is not None,
     }
