@@ -112,8 +112,12 @@ def resolve_all(scan: Scan, queries: list[str]) -> list[str]:
 
 
 def _partners(edges: pd.DataFrame, aid: str, handles: dict[str, str],
-              cluster_of: dict[str, str], limit: int) -> list[dict[str, Any]]:
-    """The account's strongest partners in edges.csv: signals, smallest p, co-actions."""
+              cluster_of: dict[str, str], limit: int, top: str = "") -> list[dict[str, Any]]:
+    """The account's strongest partners in edges.csv: signals, smallest p, co-actions.
+
+    ``top`` (accounts.csv top_partner, strongest by the fused pair p) comes first, so the
+    list agrees with the account's "strongest link"; the others follow by their best signal.
+    """
     if len(edges) == 0:
         return []
     e = edges[(edges["account_a"] == aid) | (edges["account_b"] == aid)]
@@ -123,8 +127,9 @@ def _partners(edges: pd.DataFrame, aid: str, handles: dict[str, str],
     g = e.groupby("partner", sort=True)
     t = pd.DataFrame({"p": g["p"].min(), "n_events": g["n"].sum(),
                       "signals": g["signal"].agg(lambda s: sorted(set(s)))}).reset_index()
-    t = t.sort_values(["p", "n_events", "partner"], ascending=[True, False, True],
-                      kind="stable").head(limit)
+    t = t.assign(_top=t["partner"] != top).sort_values(
+        ["_top", "p", "n_events", "partner"], ascending=[True, True, False, True],
+        kind="stable").head(limit)
     cid = cluster_of.get(aid, "")
     return [{"account_id": r.partner, "handle": handles.get(r.partner, r.partner),
              "signals": list(r.signals), "p_value": float(r.p), "p_words": p_words(r.p),
@@ -225,7 +230,8 @@ def explain_accounts(scan: Scan, queries: list[str], *, max_partners: int = 5,
         a = acc.loc[aid]
         cid = clean(a.get("cluster_id"))
         crow = cl.loc[cid] if cl is not None and cid in cl.index else None
-        partners = _partners(edges, aid, handles, cluster_of, max_partners)
+        partners = _partners(edges, aid, handles, cluster_of, max_partners,
+                             top=clean(a.get("top_partner")))
         out.append({
             "query": q, "account_id": aid, "handle": clean(handles.get(aid, aid)),
             "flagged": truthy(a.get("flagged")), "score": _float(a.get("score")),
@@ -256,7 +262,8 @@ def format_explanation(item: dict[str, Any], *, width: int = 100) -> str:
         if pushed:
             lines += _wrap(f"pushes / answers: {pushed}", width, "  ")
         if c["tone"]:
-            lines += _wrap(f"tone: {clean(c['tone'])}", width, "  ")
+            tone = clean(c["tone"])
+            lines += _wrap(tone if tone.startswith("tone:") else f"tone: {tone}", width, "  ")
     if item["partners"]:
         lines.append("  strongest partners:")
         for p in item["partners"]:
