@@ -76,3 +76,16 @@ def test_family_names():
 
 def test_empty():
     assert len(fuse_pairs(collect([], N))) == 0
+
+
+def test_fisher_tail_stays_finite_and_ordered_at_the_floor():
+    """Families at the 1e-300 floor: the fused p must stay finite and stronger than one family
+    alone (scipy's logsf gives -inf there, which the calibration would read as weakest)."""
+    from astroturf.stats.fusion import chi2_logsf_even
+
+    x = np.array([0.0, 0.5, 3.0, 10.0, 50.0, 200.0, 1400.0])
+    k = np.array([1, 2, 3, 1, 2, 3, 2])
+    assert np.allclose(chi2_logsf_even(x, k), chi2.logsf(x, 2 * k))
+    floor = -2.0 * np.log(1e-300)
+    deep = chi2_logsf_even(np.array([floor, 2 * floor, 3 * floor]), np.array([1, 2, 3]))
+    assert np.isfinite(deep).all() and (np.diff(deep) < 0).all()

@@ -102,7 +102,7 @@ PAIR_TAIL = 1_000
 def pair_histogram(log10_p: np.ndarray) -> np.ndarray:
     """Counts of fused pair log10 p-values (p < 1) in the PairCalibration bins."""
     x = np.asarray(log10_p, dtype=float)
-    x = x[x < 0]
+    x = np.maximum(x[x < 0], -PAIR_BINS * PAIR_STEP)  # -inf (underflow) is the strongest bin
     b = np.minimum(np.floor(-x / PAIR_STEP).astype(np.int64), PAIR_BINS - 1)
     return np.bincount(b, minlength=PAIR_BINS)
 
@@ -131,7 +131,8 @@ class PairCalibration:
     def _counts_at_least(self, s: np.ndarray) -> np.ndarray:
         """Null pairs with strength -log10 p >= s (bin resolution; tail beyond)."""
         cum = np.cumsum(self.hist[::-1])[::-1]  # cum[b] = pairs in bins >= b
-        b = np.clip(np.floor(s / PAIR_STEP).astype(np.int64), 0, PAIR_BINS - 1)
+        s = np.nan_to_num(np.asarray(s, float), nan=0.0, posinf=PAIR_BINS * PAIR_STEP)
+        b = np.clip(np.floor(s / PAIR_STEP), 0, PAIR_BINS - 1).astype(np.int64)
         count = cum[b].astype(float)
         total = int(cum[0]) if len(cum) else 0
         if total == 0:

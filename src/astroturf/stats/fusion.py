@@ -22,7 +22,7 @@ from math import comb, log
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import gammaln
 
 from astroturf.kernels.sweep import run_starts, unique_sorted
 from astroturf.signals.base import ChannelEdges
@@ -265,6 +265,27 @@ def run_starts_ids(sorted_values: np.ndarray) -> np.ndarray:
     return np.cumsum(np.r_[True, sorted_values[1:] != sorted_values[:-1]]) - 1
 
 
+def chi2_logsf_even(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """ln P(chi2 with 2k degrees of freedom >= x), exact and finite for any x >= 0.
+
+    For even degrees of freedom the tail is closed-form: exp(-h) sum_{i<k} h^i / i!, h = x/2.
+    Computed as a log-sum-exp over the (at most a handful of) terms, so a pair whose families
+    are all at the 1e-300 floor keeps a finite log p (scipy's logsf returns -inf there, which
+    would then sort as the weakest pair in the calibration histogram).
+    """
+    x = np.asarray(x, float)
+    k = np.asarray(k, np.int64)
+    h = np.maximum(x, 0.0) / 2.0
+    kmax = int(k.max(initial=1))
+    i = np.arange(kmax, dtype=float)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = i * np.log(h)[:, None] - gammaln(i + 1.0)
+    terms[:, 0] = 0.0  # h^0 / 0! = 1, also for h = 0
+    terms = np.where(i < k[:, None], terms, -np.inf)
+    top = terms.max(axis=1)
+    return -h + top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+
+
 def fisher_log10(fam: pd.DataFrame, n_families_run: int) -> pd.Series:
     """Per pair: log10 of the subset-corrected Fisher p over its families with p < 1.
 
@@ -280,7 +301,7 @@ def fisher_log10(fam: pd.DataFrame, n_families_run: int) -> pd.Series:
     starts = run_starts(pair)
     stat = np.add.reduceat(stat_each, starts)
     k = np.diff(np.r_[starts, len(pair)])
-    logsf = chi2.logsf(stat, 2 * k)
+    logsf = chi2_logsf_even(stat, k)
     n_run = max(n_families_run, 1)
     penalty = np.array([log(comb(n_run, int(i))) if i <= n_run else 0.0
                         for i in range(n_run + 2)])
