@@ -1,159 +1,228 @@
-"""Time every signal (and the whole scan) on a simulated export; print a table.
+"""Time a whole scan (read -> report) on a generated export and print the figures.
 
 Usage:
-    PYTHONPATH=src python benchmarks/bench_scan.py --posts 1000000 --accounts 100000 \\
-        --groups 50 --seed 0
+    python benchmarks/bench_scan.py --generator neutral --posts 1000000
+    python benchmarks/bench_scan.py --generator simulate --posts 1000000 --null-copies 0
+    python benchmarks/bench_scan.py --generator neutral --engine dask --workers 2
 
-Peak memory is the process's peak resident set size (``resource.getrusage``) after each
-stage, so it is cumulative: the last row is the peak of the whole run. Figures go to
-docs/benchmarks.md.
+Why a separate process: the figures are those a user sees from ``astroturf scan``. The export
+is generated once and cached (``--cache``); each run is a fresh child process that reads the
+file, scans and writes the report, so its peak memory is the scan's own and not the
+generator's. Peak memory is the largest total resident set of the child and all its
+descendants (Dask workers included), sampled every 0.1 s with psutil.
+
+Printed: wall seconds of read / scan / write, the scan's stage table, peak memory, detection
+against the generator's labels (account AUC, precision and recall of flagged accounts) and the
+calibration's null clusters per copy. Generators: ``neutral`` (benchmarks/neutral.py: peer-style
+CSV nobody tuned the detector to) and ``simulate`` (our own simulator, profiles included).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import platform
-import resource
+import contextlib
+import json
+import os
+import signal
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
-from astroturf.schema import Dataset, coerce_accounts, coerce_posts
-
-ACCOUNT_MAP = {"account_created_at": "created_at", "profile_url": "url"}
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+HERE = Path(__file__).resolve().parent
+NEUTRAL_MAP = ["posts.repost_target=retweet_of"]
 
 
-def to_dataset(flat: pd.DataFrame) -> Dataset:
-    """Canonical posts/accounts from the simulator's flat export (reader stand-in)."""
-    posts = coerce_posts(flat)
-    acc = flat.drop(columns=["created_at"]).rename(columns=ACCOUNT_MAP)
-    acc = acc.drop_duplicates("account_id", keep="first")
-    return Dataset(posts=posts, accounts=coerce_accounts(acc), meta={"source": "simulate"})
+def export_for(args: argparse.Namespace) -> tuple[Path, Path, list[str]]:
+    """(export, labels, --map items) for the requested generator, generated once and cached."""
+    name = f"{args.generator}-{args.posts}-{args.accounts}-{args.groups}-s{args.seed}"
+    folder = Path(args.cache) / name
+    if args.generator == "neutral":
+        export, labels, maps = folder / "neutral.csv", folder / "labels.csv", NEUTRAL_MAP
+        if not export.exists():
+            subprocess.run([sys.executable, str(HERE / "neutral.py"), "--posts", str(args.posts),
+                            "--accounts", str(args.accounts), "--groups", str(args.groups),
+                            "--seed", str(args.seed), "-o", str(folder)], check=True)
+        return export, labels, maps
+    if not (folder / "labels.csv").exists():
+        subprocess.run([sys.executable, "-c", "from astroturf.cli import main; main()",
+                        "simulate", "-o", str(folder),
+                        "--posts", str(args.posts), "--accounts", str(args.accounts),
+                        "--groups", str(args.groups), "--seed", str(args.seed),
+                        "--format", "parquet"], check=True)
+    export = next(p for p in sorted(folder.iterdir()) if p.name != "labels.csv")
+    return export, folder / "labels.csv", []
 
 
-def stages(data: Dataset, window: float) -> list[tuple[str, Callable[[], object]]]:
-    """(name, thunk) for every signal of this module family and the full scan."""
-    from astroturf.signals import coactions as co
-    from astroturf.signals.templates import near_duplicate_edges, template_groups
+CHILD = r"""
+import json, sys, time
+from astroturf.config import load_params
+from astroturf.io import read_dataset
+from astroturf.pipeline import scan
+from astroturf.report import write_report
 
-    p = data.posts
-    out: list[tuple[str, Callable[[], object]]] = [
-        ("co_text", lambda: co.co_text_edges(p, window=window)),
-        ("co_repost", lambda: co.co_repost_edges(p, window=window)),
-        ("co_url", lambda: co.co_url_edges(p, window=window)),
-        ("co_reply", lambda: co.co_reply_edges(p, window=window)),
-        ("co_hashtag", lambda: co.co_hashtag_edges(p, window=window)),
-        ("near_dup_sync", lambda: near_duplicate_edges(p, window=window)),
-        ("template_reuse", lambda: near_duplicate_edges(p, window=None)),
-        ("template_groups", lambda: template_groups(p)),
-    ]
-    try:
-        from astroturf.config import ScanParams
-        from astroturf.pipeline import scan
-    except ImportError:  # pipeline not there yet
-        return out
-    out.append(("whole scan (all signals)",
-                lambda: scan(data, ScanParams(window=window), progress=_STAGES.mark)))
-    return out
-
-
-class _StageClock:
-    """Progress callback that times the pipeline's stages (each call starts the next one)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, float]] = []
-        self._label: str | None = None
-        self._start = 0.0
-
-    def mark(self, message: str) -> None:
-        now = time.perf_counter()
-        if self._label is not None:
-            self.rows.append((self._label, now - self._start))
-        self._label, self._start = message.removesuffix(" ..."), now
-
-    def stop(self) -> None:
-        self.mark("")
-        self._label = None
+export, outdir, maps, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), \
+    json.loads(sys.argv[4])
+mapping = {}
+for item in maps:
+    k, v = item.split("=", 1)
+    mapping[k] = v
+t0 = time.perf_counter()
+data = read_dataset([export], mapping=mapping or None)
+t1 = time.perf_counter()
+params = load_params(overrides=overrides)
+res = scan(data, params)
+t2 = time.perf_counter()
+res.manifest["parameters"] = params.public_dict()
+res.manifest["dataset"] = data.meta
+write_report(res, outdir, inputs=[export], params=params.public_dict())
+t3 = time.perf_counter()
+print(json.dumps({"read": t1 - t0, "scan": t2 - t1, "write": t3 - t2,
+                  "posts": len(data.posts), "accounts": len(data.accounts),
+                  "timings": res.timings}))
+"""
 
 
-_STAGES = _StageClock()
+CLUSTER = r"""
+import sys, time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=int(sys.argv[1]), threads_per_worker=1, processes=True,
+                       dashboard_address=None)
+print(cluster.scheduler_address, flush=True)
+while True:
+    time.sleep(60)
+"""
 
 
-def run(args: argparse.Namespace) -> list[dict]:
-    from astroturf.simulate import simulate
+def start_cluster(workers: int) -> tuple[subprocess.Popen, str]:
+    """A LocalCluster of ``workers`` single-threaded processes, in a process of its own (so
+    its memory is sampled with the scan's and its start-up is not in the scan's time)."""
+    proc = subprocess.Popen([sys.executable, "-c", CLUSTER, str(workers)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    address = proc.stdout.readline().strip() if proc.stdout else ""
+    if not address:
+        raise SystemExit("could not start a Dask LocalCluster")
+    return proc, address
 
-    rows = []
-    t = time.perf_counter()
-    sim = simulate(n_accounts=args.accounts, n_posts=args.posts, n_groups=args.groups,
-                   seed=args.seed)
-    rows.append({"stage": "simulate", "seconds": time.perf_counter() - t,
-                 "rows": len(sim.posts), "peak_rss_mb": peak_rss_mb()})
-    t = time.perf_counter()
-    data = to_dataset(sim.posts)
-    del sim
-    gc.collect()
-    rows.append({"stage": "to canonical tables", "seconds": time.perf_counter() - t,
-                 "rows": len(data.posts), "peak_rss_mb": peak_rss_mb()})
-    for name, thunk in stages(data, args.window):
-        if (args.only is not None and name not in args.only
-                and not name.startswith("whole")):
+
+def tree_rss_mib(roots: list) -> float:
+    """Total resident set of these processes and all their descendants, MiB."""
+    import psutil
+
+    rss = 0
+    for root in roots:
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
             continue
-        if args.skip_scan and name.startswith("whole"):
-            continue
-        t = time.perf_counter()
-        result = thunk()
-        seconds = time.perf_counter() - t
-        if name.startswith("whole"):
-            _STAGES.stop()
-        n = len(result.edges) if hasattr(result, "edges") else len(result)
-        rows.append({"stage": name, "seconds": seconds, "rows": n,
-                     "peak_rss_mb": peak_rss_mb()})
-        del result
-        gc.collect()
-    return rows
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                rss += p.memory_info().rss
+    return rss / 2**20
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_child(export: Path, outdir: Path, maps: list[str], overrides: dict,
+              extra: list[int], *, max_mib: float, max_seconds: float
+              ) -> tuple[dict | None, float, float]:
+    """(child's figures, wall seconds, peak MiB of the child's tree plus ``extra`` pids').
+    The child is killed past ``max_mib`` or ``max_seconds`` (figures None): a run that cannot
+    finish on this machine is a figure too, and must not take the machine down."""
+    import psutil
+
+    cmd = [sys.executable, "-c", CHILD, str(export), str(outdir), json.dumps(maps),
+           json.dumps(overrides)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    roots = [psutil.Process(proc.pid), *(psutil.Process(p) for p in extra)]
+    base = tree_rss_mib(roots[1:])
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_mib(roots))
+        if peak > max_mib or time.perf_counter() - t0 > max_seconds:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            print(f"killed after {time.perf_counter() - t0:.0f} s at {peak:,.0f} MiB "
+                  f"(limits {max_mib:,.0f} MiB, {max_seconds:,.0f} s)")
+            return None, time.perf_counter() - t0, peak
+        time.sleep(0.1)
+    print(f"  (Dask cluster idle before the scan: {base:,.0f} MiB, included in peak)"
+          if extra else "", end="")
+    wall = time.perf_counter() - t0
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"scan failed (exit {proc.returncode})")
+    return json.loads(out.strip().splitlines()[-1]), wall, peak
+
+
+def detection(outdir: Path, labels: Path) -> dict[str, float]:
+    """Account AUC and precision/recall of flagged accounts against the generator's labels."""
+    from sklearn.metrics import roc_auc_score
+
+    acc = pd.read_csv(outdir / "accounts.csv", dtype={"account_id": str}, low_memory=False)
+    lab = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    df = lab.merge(acc[["account_id", "score", "flagged"]], on="account_id", how="left")
+    df["score"] = df["score"].fillna(0.0)
+    df["flagged"] = df["flagged"].astype("boolean").fillna(False).astype(bool)
+    y = (df["label"] != "genuine").to_numpy()
+    tp = int((df["flagged"] & y).sum())
+    return {"auc": float(roc_auc_score(y, df["score"])) if 0 < y.sum() < len(y) else float("nan"),
+            "precision": tp / max(int(df["flagged"].sum()), 1), "recall": tp / max(int(y.sum()), 1),
+            "genuine_flagged": int((df["flagged"] & ~y).sum())}
+
+
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--generator", choices=["neutral", "simulate"], default="neutral")
     ap.add_argument("--posts", type=int, default=1_000_000)
-    ap.add_argument("--accounts", type=int, default=100_000)
-    ap.add_argument("--groups", type=int, default=50)
+    ap.add_argument("--accounts", type=int, default=None, help="default posts / 10")
+    ap.add_argument("--groups", type=int, default=None, help="default posts / 20,000")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--window", type=float, default=60.0)
-    ap.add_argument("--only", nargs="*", default=None,
-                    help="signal stages to time separately (none given: only the whole scan)")
-    ap.add_argument("--skip-scan", action="store_true", help="do not time the whole scan")
-    args = ap.parse_args(argv)
-    rows = run(args)
-    signal_rows = [r for r in rows[2:] if not r["stage"].startswith("whole")]
-    print(f"# {args.posts:,} posts, {args.accounts:,} accounts, {args.groups} groups, "
-          f"seed {args.seed}, window {args.window:g}s; python {platform.python_version()}, "
-          f"pandas {pd.__version__}")
-    print(f"| {'stage':<26} | {'seconds':>8} | {'rows out':>10} | {'peak RSS MiB':>12} |")
-    print(f"|{'-' * 28}|{'-' * 10}:|{'-' * 11}:|{'-' * 13}:|")
-    for r in rows:
-        print(f"| {r['stage']:<26} | {r['seconds']:8.2f} | {r['rows']:>10,} | "
-              f"{r['peak_rss_mb']:12,.0f} |")
-    if signal_rows:
-        total = sum(r["seconds"] for r in signal_rows)
-        print(f"| {'sum of signal stages':<26} | {total:8.2f} | {'':>10} | {'':>12} |")
-    inside = _STAGES.rows
-    if inside:
-        print("\n# inside the whole scan (pipeline stages)")
-        print(f"| {'stage':<34} | {'seconds':>8} |")
-        print(f"|{'-' * 36}|{'-' * 10}:|")
-        for label, sec in inside:
-            print(f"| {label:<34} | {sec:8.2f} |")
-    return 0
+    ap.add_argument("--null-copies", default=None, help="K, 0 or auto (default: the scan's)")
+    ap.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
+    ap.add_argument("--workers", type=int, default=2, help="Dask LocalCluster workers")
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "astroturf-bench"))
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--max-mib", type=float, default=20_000, help="kill the scan past this")
+    ap.add_argument("--max-seconds", type=float, default=3_600, help="kill the scan past this")
+    args = ap.parse_args()
+    args.accounts = args.accounts or max(args.posts // 10, 100)
+    args.groups = args.groups or max(args.posts // 20_000, 2)
+    export, labels, maps = export_for(args)
+    overrides: dict = {"engine": args.engine}
+    if args.null_copies is not None:
+        overrides["null_copies"] = args.null_copies
+    cluster = None
+    if args.engine == "dask":
+        cluster, overrides["scheduler"] = start_cluster(args.workers)
+    print(f"# {args.generator}: {export} ({export.stat().st_size / 2**20:,.0f} MiB), "
+          f"engine {args.engine}" + (f" x{args.workers}" if args.engine == "dask" else "")
+          + f", null copies {args.null_copies or 'default'}")
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "out"
+            fig, wall, peak = run_child(export, out, maps, overrides,
+                                        [cluster.pid] if cluster else [],
+                                        max_mib=args.max_mib, max_seconds=args.max_seconds)
+            if fig is None:
+                continue
+            det = detection(out, labels)
+            cal = json.loads((out / "manifest.json").read_text()).get("calibration", {})
+        print(f"run {run + 1}: {fig['posts']:,} posts, {fig['accounts']:,} accounts | wall "
+              f"{wall:.1f} s (read {fig['read']:.1f}, scan {fig['scan']:.1f}, write "
+              f"{fig['write']:.1f}) | peak {peak:,.0f} MiB | AUC {det['auc']:.3f} precision "
+              f"{det['precision']:.3f} recall {det['recall']:.3f} genuine flagged "
+              f"{det['genuine_flagged']} | null copies {cal.get('null_copies')}, flagged clusters "
+              f"{cal.get('flagged_clusters')}, expected false {cal.get('expected_false_flagged')}")
+        stages = sorted(fig["timings"].items(), key=lambda kv: -kv[1])
+        print("  stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages if v >= 0.05))
+    if cluster is not None:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        cluster.wait()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -188,15 +188,29 @@ def test_near_dup_sync_links_variants_and_leaves_identical_texts_to_co_text():
                     strict=True)) == [("a", "c")]
 
 
-def test_hot_key_fanout_bounded_and_discounted():
+def test_hot_key_alone_links_nobody():
+    """A viral key (more accounts than max_key_accounts) is what popularity explains: on its
+    own it makes no pair, however many co-act on it within the window."""
     rng = np.random.default_rng(3)
     n = 1500
     posts = make_posts([{"account_id": f"w{i:04d}", "kind": "repost", "target_post_id": "viral",
                          "sec": float(s)} for i, s in enumerate(rng.uniform(0, 3600, n))])
-    edges = co_repost_edges(posts, max_key_accounts=1000, max_fanout=10)
-    degree = pd.concat([edges["account_a"], edges["account_b"]]).value_counts()
-    assert degree.max() <= 20  # at most max_fanout partners on each side of an action
-    assert (edges["weight"] < 1.0).all()  # popularity discount on the hot key
+    assert len(co_repost_edges(posts, max_key_accounts=1000, max_fanout=10)) == 0
     cold = co_repost_edges(posts, max_key_accounts=2000, max_fanout=10)  # not hot: no cap
     assert pd.concat([cold["account_a"], cold["account_b"]]).value_counts().max() > 40
     assert (cold["weight"] == 1.0).all()
+
+
+def test_hot_key_counts_for_pairs_linked_elsewhere_bounded_and_discounted():
+    rng = np.random.default_rng(4)
+    n = 1500
+    wave = [{"account_id": f"w{i:04d}", "kind": "repost", "target_post_id": "viral",
+             "sec": float(s)} for i, s in enumerate(rng.uniform(0, 3600, n))]
+    # w0000 and w0001 also co-repost an ordinary post: their viral co-action then counts too
+    wave[1]["sec"] = wave[0]["sec"] + 5.0
+    pair = [{"account_id": a, "kind": "repost", "target_post_id": "quiet", "sec": 7200.0 + d}
+            for a, d in (("w0000", 0.0), ("w0001", 3.0))]
+    edges = co_repost_edges(make_posts(wave + pair), max_key_accounts=1000, max_fanout=10)
+    assert set(zip(edges["account_a"], edges["account_b"], strict=True)) == {("w0000", "w0001")}
+    row = edges.iloc[0]
+    assert row["n_events"] == 2 and row["weight"] < 2.0  # popularity discount on the hot event

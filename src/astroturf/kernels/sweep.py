@@ -10,11 +10,15 @@ Definitions:
   co-act when ``|dt| <= window`` (inclusive on both sides, like the peer tools).
 - For an account pair and a key, the co-action *events* are ``min(#a-actions with a partner,
   #b-actions with a partner)``, so an account repeating itself inside the window counts once.
-- Hot keys (too many accounts) pair each action only with its ``max_fanout`` next actions.
+- Hot keys (too many accounts) pair each action only with its ``max_fanout`` next actions,
+  and only for account pairs that also co-act on an ordinary key (``sweep_with_hot_keys``):
+  acting on a viral item within a minute of thousands of others is what popularity explains,
+  and without that rule the pairs of one viral key grow with the square of its rate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,12 +86,14 @@ def run_ids(starts: np.ndarray, n: int) -> np.ndarray:
 
 
 def sweep_pairs(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, window_ns: int,
-                hot: np.ndarray | None = None, max_fanout: int = 50
+                hot: np.ndarray | None = None, max_fanout: int = 50,
+                keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions (i, j), i < j, of actions on the same key within the window, other accounts.
 
     Inputs sorted by (key, time). ``hot`` marks actions of hot keys: they pair only with their
-    ``max_fanout`` next actions. Work is proportional to the pairs found.
+    ``max_fanout`` next actions. ``keep(i, j)`` (a mask) filters each step's pairs as they are
+    found, so memory stays that of the pairs kept. Work is proportional to the pairs found.
     """
     n = len(key)
     out_i: list[np.ndarray] = []
@@ -102,6 +108,8 @@ def sweep_pairs(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, windo
         idx = idx[ok]
         j = j[ok]
         other = account[idx] != account[j]
+        if keep is not None and other.any():
+            other[other] = keep(idx[other], j[other])
         out_i.append(idx[other])
         out_j.append(j[other])
         d += 1
@@ -109,6 +117,36 @@ def sweep_pairs(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, windo
     if not out_i:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def sweep_with_hot_keys(key: np.ndarray, time: np.ndarray, account: np.ndarray, *,
+                        window_ns: int, hot: np.ndarray, max_fanout: int = 50
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``sweep_pairs`` where actions on hot keys (``hot``) co-act only for account pairs that
+    also co-act on an ordinary key: first the ordinary keys, then the hot ones filtered by the
+    pairs found. Output positions index the full inputs (sorted by key, time)."""
+    if not hot.any():
+        return sweep_pairs(key, time, account, window_ns=window_ns)
+    cold = np.flatnonzero(~hot)
+    ci, cj = sweep_pairs(key[cold], time[cold], account[cold], window_ns=window_ns)
+    ci, cj = cold[ci], cold[cj]
+    warm = np.flatnonzero(hot)
+    if len(ci) == 0 or len(warm) < 2:
+        return ci, cj
+    n_acc = np.int64(account.max()) + 1
+    lo, hi = np.minimum(account[ci], account[cj]), np.maximum(account[ci], account[cj])
+    allowed = unique_sorted(lo * n_acc + hi)
+    acc_w = account[warm]
+
+    def known(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, b = acc_w[i], acc_w[j]
+        code = np.minimum(a, b) * n_acc + np.maximum(a, b)
+        at = np.minimum(np.searchsorted(allowed, code), len(allowed) - 1)
+        return allowed[at] == code
+
+    hi_, hj = sweep_pairs(key[warm], time[warm], acc_w, window_ns=window_ns,
+                          hot=np.ones(len(warm), bool), max_fanout=max_fanout, keep=known)
+    return np.r_[ci, warm[hi_]], np.r_[cj, warm[hj]]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from astroturf.kernels.sweep import aggregate_pairs, key_account_counts, sweep_pairs
+from astroturf.kernels.sweep import aggregate_pairs, key_account_counts, sweep_with_hot_keys
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, coerce_accounts, coerce_posts, empty_accounts
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
@@ -71,8 +71,8 @@ def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: flo
     n_key_acc, _ = key_account_counts(key, account, n_acc)
     hot_key = n_key_acc > max_key_accounts
     window_ns, bandwidth_ns = round(window * 1e9), round(bandwidth * 1e9)
-    i, j = sweep_pairs(key, time, account, window_ns=window_ns,
-                       hot=hot_key[key] if hot_key.any() else None, max_fanout=max_fanout)
+    i, j = sweep_with_hot_keys(key, time, account, window_ns=window_ns, hot=hot_key[key],
+                               max_fanout=max_fanout)
     if pair_filter is not None and len(i):
         keep = pair_filter(post[i], post[j])
         i, j = i[keep], j[keep]
