@@ -256,11 +256,11 @@ def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParam
     sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
                   common=common)
     x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket)
-    est = np.empty(len(x))
+    agree = np.empty(len(x), dtype=np.int64)
     for lo in range(0, len(x), 250_000):  # bounded memory
         sl = slice(lo, lo + 250_000)
-        est[sl] = (sig[x[sl]] == sig[y[sl]]).mean(axis=1)
-    ok = est >= params.prefilter
+        agree[sl] = np.count_nonzero(sig[x[sl]] == sig[y[sl]], axis=1)
+    ok = agree >= params.prefilter * sig.shape[1] - 1e-9  # MinHash estimate >= prefilter
     x, y = x[ok], y[ok]
     score = (np.asarray(cpdist(texts[x], texts[y], scorer=fuzz.ratio, workers=-1), float)
              if len(x) else np.zeros(0))
