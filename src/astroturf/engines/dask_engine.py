@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,14 +38,23 @@ def dask_client(address: str = "", *, debug: bool = False) -> Iterator[Any]:
     Dask's own logging stays off stderr unless ``debug``.
     """
     try:
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401
     except ImportError:
         raise UsageError("the dask engine needs the 'distributed' package",
                          hint=f"{INSTALL}, or run with --engine pandas") from None
     quiet = logging.DEBUG if debug else logging.ERROR
     for name in ("distributed", "dask", "bokeh", "tornado"):
         logging.getLogger(name).setLevel(quiet)
-    address = address or os.environ.get("DASK_SCHEDULER_ADDRESS", "")
+    with warnings.catch_warnings():
+        if not debug:  # Dask's advice to its own users is not the scan's business on stderr
+            warnings.filterwarnings("ignore", module=r"distributed(\.|$)")
+        yield from _client(address or os.environ.get("DASK_SCHEDULER_ADDRESS", ""), quiet)
+
+
+def _client(address: str, quiet: int) -> Iterator[Any]:
+    """The client of ``address``, or of a LocalCluster of two single-threaded workers."""
+    from distributed import Client, LocalCluster
+
     if address:
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT)
@@ -78,10 +88,13 @@ def run_signals(client: Any, sd, params, names: list[str]) -> dict:
     from astroturf.signals.catalog import SIGNALS
 
     specs = {s.name: s for s in SIGNALS}
-    if any(n in ("near_dup_sync", "template_reuse", "app_boilerplate") for n in names):
-        sd._templates = client.submit(_templates, sd.for_workers(), pure=False).result()
     # hash=False: a content-keyed scatter would share its key with the calibration's scatter of
-    # the same ScanData, and releasing one would drop the data under the other's tasks
+    # the same ScanData, and releasing one would drop the data under the other's tasks.
+    # Data goes by scatter, never inside a task graph (Dask warns about large graphs).
+    if any(n in ("near_dup_sync", "template_reuse", "app_boilerplate") for n in names):
+        bare = client.scatter(sd.for_workers(), hash=False)
+        sd._templates = client.submit(_templates, bare, pure=False).result()
+        del bare
     remote = client.scatter(sd.for_workers(), broadcast=True, hash=False)
     base = [n for n in names if not specs[n].derived_from]
     futures = {n: client.submit(_signal, remote, params, n, pure=False) for n in base}
@@ -97,6 +110,6 @@ def run_null_copies(client: Any, sd, params, real: dict, copies: list, task) -> 
     """``task(sd, params, real, copy)`` for every copy, on the workers, in copy order."""
     remote_sd = client.scatter(sd.for_workers(), broadcast=True, hash=False)
     remote_real = client.scatter(real, broadcast=True, hash=False)
-    futures = [client.submit(task, remote_sd, params, remote_real, c, pure=False)
-               for c in copies]
+    futures = [client.submit(task, remote_sd, params, remote_real,
+                             client.scatter(c, hash=False), pure=False) for c in copies]
     return [f.result() for f in futures]

@@ -241,18 +241,21 @@ def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: i
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParams()
-                         ) -> pd.DataFrame:
+def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParams(), *,
+                         common: np.ndarray | None = None) -> pd.DataFrame:
     """Verified near-duplicate pairs among distinct ``texts`` (positions x < y).
 
     Columns out: x, y (int64 positions), score (ratio 0-100), jaccard (exact, informative
-    shingles). Each text keeps at most ``max_neighbours`` best-scoring partners.
+    shingles). Each text keeps at most ``max_neighbours`` best-scoring partners. ``common``
+    (``common_slots`` of a larger corpus) overrides the uninformative shingles counted on
+    ``texts`` (benchmarks use it to search a sample under the whole export's relation).
     """
     empty = pd.DataFrame({"x": np.zeros(0, np.int64), "y": np.zeros(0, np.int64),
                           "score": np.zeros(0), "jaccard": np.zeros(0)})
     if len(texts) < 2:
         return empty
-    common = common_slots(texts, k=params.k, max_df=params.max_df)
+    if common is None:
+        common = common_slots(texts, k=params.k, max_df=params.max_df)
     sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
                   common=common)
     x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket)
