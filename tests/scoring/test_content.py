@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -65,3 +66,15 @@ def test_phrases_skip_stopword_edges_links_and_sentence_breaks():
 def test_no_clusters_gives_empty_table():
     t = distinctive_terms(_posts(), pd.DataFrame({"account_id": [], "cluster_id": []}))
     assert len(t) == 0 and {"cluster_id", "kind", "term", "z"} <= set(t.columns)
+
+
+def test_distinct_rows_is_drop_duplicates():
+    """The vectorised distinct keeps exactly pandas' rows, order and index."""
+    from astroturf.scoring.content import distinct_rows
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n = int(rng.integers(0, 60))
+        df = pd.DataFrame({"post": rng.integers(0, 5, n), "n": rng.integers(2, 4, n),
+                           "key": rng.integers(0, 4, n)})
+        assert distinct_rows(df).equals(df.drop_duplicates())
