@@ -30,8 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 HERE = Path(__file__).resolve().parent
 NEUTRAL_MAP = ["posts.repost_target=retweet_of"]
 
@@ -57,50 +55,45 @@ def export_for(args: argparse.Namespace) -> tuple[Path, Path, list[str]]:
     return export, folder / "labels.csv", []
 
 
-CHILD = r"""
-import json, sys, time
-from astroturf.config import load_params
-from astroturf.io import read_dataset
-from astroturf.pipeline import scan
-from astroturf.report import write_report
+def child(export: str, outdir: str, maps: list[str], overrides: dict) -> None:
+    """The measured process: read, scan and write as ``astroturf scan`` does, each timed;
+    prints one JSON line of figures."""
+    from astroturf.cli import parse_map
+    from astroturf.config import load_params
+    from astroturf.io import read_dataset
+    from astroturf.pipeline import scan
+    from astroturf.report import write_report
 
-export, outdir, maps, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), \
-    json.loads(sys.argv[4])
-mapping = {}
-for item in maps:
-    k, v = item.split("=", 1)
-    mapping[k] = v
-t0 = time.perf_counter()
-data = read_dataset([export], mapping=mapping or None)
-t1 = time.perf_counter()
-params = load_params(overrides=overrides)
-res = scan(data, params)
-t2 = time.perf_counter()
-res.manifest["parameters"] = params.public_dict()
-res.manifest["dataset"] = data.meta
-write_report(res, outdir, inputs=[export], params=params.public_dict())
-t3 = time.perf_counter()
-print(json.dumps({"read": t1 - t0, "scan": t2 - t1, "write": t3 - t2,
-                  "posts": len(data.posts), "accounts": len(data.accounts),
-                  "timings": res.timings}))
-"""
+    t0 = time.perf_counter()
+    data = read_dataset([export], mapping=parse_map(maps))
+    t1 = time.perf_counter()
+    params = load_params(overrides=overrides)
+    res = scan(data, params)
+    t2 = time.perf_counter()
+    res.manifest["parameters"] = params.public_dict()
+    res.manifest["dataset"] = data.meta
+    write_report(res, outdir, inputs=[export], params=params.public_dict())
+    t3 = time.perf_counter()
+    print(json.dumps({"read": t1 - t0, "scan": t2 - t1, "write": t3 - t2,
+                      "posts": len(data.posts), "accounts": len(data.accounts),
+                      "timings": res.timings}))
 
 
-CLUSTER = r"""
-import sys, time
-from distributed import LocalCluster
-cluster = LocalCluster(n_workers=int(sys.argv[1]), threads_per_worker=1, processes=True,
-                       dashboard_address=None)
-print(cluster.scheduler_address, flush=True)
-while True:
-    time.sleep(60)
-"""
+def serve_cluster(workers: int) -> None:
+    """A LocalCluster kept alive until killed; prints its address."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    print(cluster.scheduler_address, flush=True)
+    while True:
+        time.sleep(60)
 
 
 def start_cluster(workers: int) -> tuple[subprocess.Popen, str]:
     """A LocalCluster of ``workers`` single-threaded processes, in a process of its own (so
     its memory is sampled with the scan's and its start-up is not in the scan's time)."""
-    proc = subprocess.Popen([sys.executable, "-c", CLUSTER, str(workers)],
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-cluster", str(workers)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             start_new_session=True)
     address = proc.stdout.readline().strip() if proc.stdout else ""
@@ -133,7 +126,7 @@ def run_child(export: Path, outdir: Path, maps: list[str], overrides: dict,
     finish on this machine is a figure too, and must not take the machine down."""
     import psutil
 
-    cmd = [sys.executable, "-c", CHILD, str(export), str(outdir), json.dumps(maps),
+    cmd = [sys.executable, __file__, "--child", str(export), str(outdir), json.dumps(maps),
            json.dumps(overrides)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
@@ -149,8 +142,8 @@ def run_child(export: Path, outdir: Path, maps: list[str], overrides: dict,
                   f"(limits {max_mib:,.0f} MiB, {max_seconds:,.0f} s)")
             return None, time.perf_counter() - t0, peak
         time.sleep(0.1)
-    print(f"  (Dask cluster idle before the scan: {base:,.0f} MiB, included in peak)"
-          if extra else "", end="")
+    if extra:
+        print(f"  (Dask cluster idle before the scan: {base:,.0f} MiB, included in peak)")
     wall = time.perf_counter() - t0
     out = proc.stdout.read() if proc.stdout else ""
     if proc.returncode != 0:
@@ -159,19 +152,14 @@ def run_child(export: Path, outdir: Path, maps: list[str], overrides: dict,
 
 
 def detection(outdir: Path, labels: Path) -> dict[str, float]:
-    """Account AUC and precision/recall of flagged accounts against the generator's labels."""
-    from sklearn.metrics import roc_auc_score
+    """Account AUC and precision/recall of flagged accounts against the generator's labels
+    (``astroturf evaluate``'s own metrics)."""
+    from astroturf.evaluate import evaluate_outdir
 
-    acc = pd.read_csv(outdir / "accounts.csv", dtype={"account_id": str}, low_memory=False)
-    lab = pd.read_csv(labels, dtype=str, keep_default_na=False)
-    df = lab.merge(acc[["account_id", "score", "flagged"]], on="account_id", how="left")
-    df["score"] = df["score"].fillna(0.0)
-    df["flagged"] = df["flagged"].astype("boolean").fillna(False).astype(bool)
-    y = (df["label"] != "genuine").to_numpy()
-    tp = int((df["flagged"] & y).sum())
-    return {"auc": float(roc_auc_score(y, df["score"])) if 0 < y.sum() < len(y) else float("nan"),
-            "precision": tp / max(int(df["flagged"].sum()), 1), "recall": tp / max(int(y.sum()), 1),
-            "genuine_flagged": int((df["flagged"] & ~y).sum())}
+    m = evaluate_outdir(str(outdir), str(labels))
+    return {"auc": m["auc"] if m["auc"] is not None else float("nan"),
+            "precision": m["precision"] or 0.0, "recall": m["recall"] or 0.0,
+            "genuine_flagged": round((m["false_positive_rate"] or 0.0) * m["n_genuine"])}
 
 
 def main() -> None:
@@ -225,4 +213,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--serve-cluster":
+        serve_cluster(int(sys.argv[2]))
+    else:
+        main()

@@ -33,6 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
+from astroturf.cli import parse_map
 from astroturf.io import read_dataset
 from astroturf.kernels.minhash import (
     NearDupParams,
@@ -67,8 +68,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    mapping = dict(m.split("=", 1) for m in args.map) or None
-    data = read_dataset([args.export], mapping=mapping)
+    data = read_dataset([args.export], mapping=parse_map(args.map))
     sd = encode(data)
     texts = np.asarray(sd.fuzzy_texts, dtype=object)
     p = NearDupParams()

@@ -42,17 +42,27 @@ def prepare(export: str, out: str) -> None:
     print(f"{len(df):,} rows -> {out}")
 
 
+def _peer(cmd: list[str]) -> None:
+    """One peer step; a failure is one line with the peer's last words, not a traceback."""
+    try:
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
+        raise SystemExit(f"cannot run {cmd[0]}: {exc} (install the peer: see the docstring)"
+                         ) from None
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise SystemExit(f"{' '.join(cmd[2:4])} failed (exit {done.returncode}): {last}")
+
+
 def run(peer_bin: str, qut_csv: str, db: str) -> None:
     Path(db).unlink(missing_ok=True)
     tool = str(Path(peer_bin) / "compute_networks")
     t0 = time.perf_counter()
-    subprocess.run([tool, db, "preprocess", "--format", "csv", qut_csv], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _peer([tool, db, "preprocess", "--format", "csv", qut_csv])
     line = [f"ingest {time.perf_counter() - t0:.1f} s"]
     for det in DETECTORS:
         t = time.perf_counter()
-        subprocess.run([tool, db, "compute", det, "--time_window", "60"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _peer([tool, db, "compute", det, "--time_window", "60"])
         with sqlite3.connect(db) as con:
             n = con.execute(f"select count(*) from {det}_network").fetchone()[0]
         line.append(f"{det} {time.perf_counter() - t:.1f} s ({n:,} edges)")

@@ -51,7 +51,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+def parse_map(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``--map FIELD=COLUMN`` items as a mapping (benchmarks reuse it, so a map means the same
+    everywhere); a malformed item is a usage error."""
     mapping: dict[str, str] = {}
     for item in values:
         field, sep, column = item.partition("=")
@@ -136,7 +138,7 @@ def scan(inputs: tuple[str, ...], outdir: str, accounts_files: tuple[str, ...], 
     graphs = {"both": ("gexf", "graphml"), "none": ()}.get(graph_fmt, (graph_fmt,))
     focus = _read_focus(focus_file, read_focus_file) if focus_file else []
     progress(f"reading {', '.join(inputs)}")
-    data = read_dataset(list(inputs), format=fmt, mapping=_parse_map(maps),
+    data = read_dataset(list(inputs), format=fmt, mapping=parse_map(maps),
                         accounts=list(accounts_files), strict=strict)
     progress(f"{len(data.posts):,} posts from {len(data.accounts):,} accounts")
     result = run_scan(data, params, progress=progress)
@@ -293,7 +295,7 @@ def inspect(path: str, fmt: str, maps: tuple[str, ...], rows: int) -> None:
     """Show the detected format, column mapping, missing fields and a few parsed rows."""
     from astroturf.io.inspect import format_inspection, inspect_input
 
-    info = inspect_input(path, format=fmt, mapping=_parse_map(maps), n_rows=rows)
+    info = inspect_input(path, format=fmt, mapping=parse_map(maps), n_rows=rows)
     click.echo(format_inspection(info))
 
 

@@ -19,6 +19,7 @@ from astroturf.kernels.sweep import (
     run_starts,
     stable_codes,
     sweep_pairs,
+    sweep_with_hot_keys,
     time_ns,
     unique_sorted,
 )
@@ -68,6 +69,25 @@ def test_hot_keys_pair_only_with_their_next_actions(rows, fanout):
     i, j = sweep_pairs(key, t, acc, window_ns=60 * 10**9, hot=hot, max_fanout=fanout)
     got = set(zip(i.tolist(), j.tolist(), strict=True))
     assert got == brute_pairs(key, t, acc, 60 * 10**9, hot=hot, max_fanout=fanout)
+
+
+@FAST
+@given(actions, st.integers(1, 4))
+def test_hot_keys_count_only_for_pairs_linked_on_an_ordinary_key(rows, fanout):
+    """Hot-key pairs (fan-out bounded) are kept only for account pairs that co-act on an
+    ordinary key too; ordinary-key pairs are all kept."""
+    key, t, acc = sorted_actions(rows)
+    hot = key == 0  # key 0 is hot
+    w = 60 * 10**9
+    i, j = sweep_with_hot_keys(key, t, acc, window_ns=w, hot=hot, max_fanout=fanout)
+    got = list(zip(i.tolist(), j.tolist(), strict=True))
+    assert len(got) == len(set(got))
+    every = brute_pairs(key, t, acc, w, hot=hot, max_fanout=fanout)
+    cold = {(x, y) for x, y in every if not hot[x]}
+    linked = {(min(acc[x], acc[y]), max(acc[x], acc[y])) for x, y in cold}
+    want = cold | {(x, y) for x, y in every if hot[x]
+                   and (min(acc[x], acc[y]), max(acc[x], acc[y])) in linked}
+    assert set(got) == want
 
 
 def brute_aggregate(key, t, acc, i, j, discount):

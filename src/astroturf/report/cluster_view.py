@@ -25,7 +25,6 @@ from astroturf.report.wording import (
     signal_words,
     times_more,
 )
-from astroturf.schema import STR_DTYPE
 
 MAX_NODES, MAX_ARCS = 40, 400
 KIND_TITLES = {"phrase": "Phrases", "hashtag": "Hashtags", "domain": "Link domains",
@@ -45,10 +44,10 @@ def burst_words(burst: dict | None) -> str:
             f"({_utc_day(burst['start_s'])} – {_utc_day(burst['end_s'])} UTC)")
 
 
-def ties(edges: pd.DataFrame, cid: str, colours: dict[str, str], window_s: Any,
+def ties(e: pd.DataFrame, colours: dict[str, str], window_s: Any,
          size: Any = None) -> list[dict]:
-    """One line per signal linking the members: how many pairs, how many times, in words."""
-    e = edges[edges["cluster_id"].astype(STR_DTYPE) == cid] if len(edges) else edges
+    """One line per signal linking the members (``e``: the cluster's reported edges): how many
+    pairs, how many times, in words."""
     if len(e) == 0:
         return []
     g = e.groupby("signal", sort=True)
@@ -124,11 +123,12 @@ def _float(value: Any) -> float:
 
 
 def network(members: list[dict], edges: pd.DataFrame, cid: str, colours: dict[str, str]) -> Any:
-    """The member network (first MAX_NODES members, strongest MAX_ARCS arcs) as SVG."""
+    """The member network (first MAX_NODES members, strongest MAX_ARCS arcs) as SVG;
+    ``edges``: the cluster's reported edges."""
     nodes = [(m["account_id"], m["handle"]) for m in members[:MAX_NODES]]
     index = {a: i for i, (a, _) in enumerate(nodes)}
-    e = edges[(edges["cluster_id"].astype(STR_DTYPE) == cid) & edges["account_a"].isin(index)
-              & edges["account_b"].isin(index)] if len(edges) else edges
+    e = edges[edges["account_a"].isin(index) & edges["account_b"].isin(index)] if len(
+        edges) else edges
     e = e.sort_values(["p_value", "account_a", "account_b", "signal"], kind="stable")
     handle = dict(nodes)
     e = e.head(MAX_ARCS)

@@ -154,7 +154,7 @@ def _clusters(result: ScanResult, *, max_clusters: int, max_members: int, max_ev
             **head, "reasons": _split_reasons(row.get("reasons")), "members": members,
             "more_members": more, "has_bios": any(m["bio"] for m in members),
             "evidence": evidence, "details": d is not None,
-            "ties": V.ties(edges, cid, colours, window, row.get("size")),
+            "ties": V.ties(edges, colours, window, row.get("size")),
             "burst": V.burst_words((d or {}).get("burst")),
             "content": V.content_lists((d or {}).get("terms"), set((d or {}).get("profiles") or
                                                                    {})),

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import ural
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from astroturf.kernels.sweep import run_starts
 from astroturf.schema import STR_DTYPE
 
 KINDS = ("phrase", "hashtag", "domain", "repost_target")
@@ -103,13 +104,9 @@ def distinct_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame) < 2:
         return frame
     cols = [frame[c].to_numpy() for c in frame.columns]
-    order = np.lexsort(cols[::-1])
-    same = np.ones(len(order) - 1, bool)
-    for col in cols:
-        v = col[order]
-        same &= v[1:] == v[:-1]
+    order = np.lexsort(cols[::-1])  # stable: the first of equal rows comes first
     keep = np.zeros(len(frame), bool)
-    keep[order[np.r_[True, ~same]]] = True
+    keep[order[run_starts(*(c[order] for c in cols))]] = True
     return frame[keep]
 
 
@@ -133,11 +130,10 @@ def phrase_items(texts: pa.Array) -> tuple[pd.DataFrame, Decoder]:
     i3 = np.flatnonzero(run2[:-1] & run2[1:] & edge[:-2] & word[1:-1] & edge[2:])
     mid, pairs = pd.factorize(c[i3] * v + c[i3 + 1])
     pairs = np.asarray(pairs, dtype=np.int64)
-    items = pd.concat([
+    items = distinct_rows(pd.concat([
         pd.DataFrame({"post": parent[i2], "n": 2, "key": c[i2] * v + c[i2 + 1]}),
         pd.DataFrame({"post": parent[i3], "n": 3, "key": mid.astype(np.int64) * v + c[i3 + 2]}),
-    ], ignore_index=True)
-    items = distinct_rows(items)
+    ], ignore_index=True))
     words_text = np.asarray(vocab.to_numpy(zero_copy_only=False), dtype=object)
 
     def decode(n: int, keys: np.ndarray) -> list[str]:
