@@ -22,7 +22,9 @@ def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataF
 
     parts = [part.assign(_file=i) for i, part in enumerate(parts)]
     posts = pd.concat(parts, ignore_index=True) if parts else canonical_posts(pd.DataFrame())
-    posts = posts.iloc[sort_order(posts, _ORDER)]
+    order = sort_order(posts, _ORDER)
+    if len(order) and (order[1:] < order[:-1]).any():  # an export already in order is kept
+        posts = posts.iloc[order]
     before = len(posts)
     unique = all_unique(posts["post_id"])
     posts = posts if unique else _merge_duplicates(posts)

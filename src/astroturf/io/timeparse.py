@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.errors import InputError
+from astroturf.kernels.sweep import utc_index
 from astroturf.schema import TIME_DTYPE
 
 log = logging.getLogger("astroturf.io.timeparse")
@@ -142,7 +143,7 @@ def _from_epoch(numbers: pd.Series) -> pd.Series:
                                                               ).astype(np.int64)
     out = np.full(len(arr), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
     out[ok] = ns
-    return in_range(pd.Series(pd.to_datetime(out, utc=True), index=numbers.index))
+    return in_range(pd.Series(utc_index(out), index=numbers.index))
 
 
 def _parse_text(text: pd.Series) -> tuple[pd.Series, bool]:

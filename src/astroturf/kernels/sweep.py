@@ -37,6 +37,16 @@ def time_ns(times: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(t.dt.as_unit("ns").array.asi8, dtype=np.int64)
 
 
+def utc_index(ns: np.ndarray) -> pd.DatetimeIndex:
+    """UTC times of int64 nanoseconds (int64 min -> NaT) as a DatetimeIndex.
+
+    A view, not ``pd.to_datetime(ints)``: pandas 3 converts integers through objects there
+    (0.45 s per million values).
+    """
+    return pd.DatetimeIndex(np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
+                            ).tz_localize("UTC")
+
+
 def stable_codes(values: pd.Series | np.ndarray) -> np.ndarray:
     """Integer codes that do not depend on row order: rank of a 64-bit hash of each value.
 

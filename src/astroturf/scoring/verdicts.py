@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from astroturf.kernels.sweep import NAT
+from astroturf.kernels.sweep import utc_index
 from astroturf.scandata import ScanData
 from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE, TIME_DTYPE
 from astroturf.scoring.reasons import fmt_p
@@ -291,5 +291,4 @@ def _empty_reported() -> pd.DataFrame:
 def times_of(ns: np.ndarray) -> pd.Series:
     """UTC times of int64 ns (NAT -> NaT)."""
     ns = np.asarray(ns, np.int64)
-    return pd.Series(pd.to_datetime(np.where(ns == NAT, 0, ns), utc=True)).where(
-        ns != NAT).astype(TIME_DTYPE)
+    return pd.Series(utc_index(ns)).astype(TIME_DTYPE)

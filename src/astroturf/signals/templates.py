@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, key_pairs, rarity_tail
 from astroturf.kernels.minhash import near_duplicate_pairs
-from astroturf.kernels.sweep import NAT, run_starts, unique_sorted
+from astroturf.kernels.sweep import NAT, run_starts, unique_sorted, utc_index
 from astroturf.scandata import ScanData, Templates
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import configuration_null
@@ -226,7 +226,7 @@ def template_groups(sd: ScanData, *, min_accounts: int = 3) -> pd.DataFrame:
                           ascending=[False, False, True, True], kind="stable")
     out["template_id"] = np.arange(1, len(out) + 1, dtype=np.int64)
     for col in ("first_seen", "last_seen"):
-        out[col] = pd.to_datetime(out[col].to_numpy(dtype=np.int64), utc=True)
+        out[col] = utc_index(out[col].to_numpy(dtype=np.int64))
     return out[TEMPLATE_COLUMNS].reset_index(drop=True).astype(
         {"canonical_text": "str", "kind": "str", "accounts": "str", "post_ids": "str"})
 

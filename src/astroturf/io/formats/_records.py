@@ -319,7 +319,8 @@ def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
     from astroturf.io.strings import all_unique
 
     posts = posts[POST_COLUMNS]
-    posts = posts.iloc[sort_order(posts, ["created_at", "post_id"])]  # neither has NA here
+    # the order combine_posts sorts by, so that its sort finds the table already in order
+    posts = posts.iloc[sort_order(posts, ["created_at", "account_id", "post_id"])]
     if all_unique(posts["post_id"]):
         return posts.reset_index(drop=True)
     dup = posts["post_id"].duplicated(keep=False)
@@ -329,8 +330,8 @@ def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
                                     na_position="last")
         best = copies[~copies["post_id"].duplicated()].drop(columns="_filled")
         rlog.drop("duplicate_post_id", len(copies) - len(best))
-        posts = pd.concat([posts[~dup], best]).sort_values(["created_at", "post_id"],
-                                                          kind="stable")
+        posts = pd.concat([posts[~dup], best])
+        posts = posts.iloc[sort_order(posts, ["created_at", "account_id", "post_id"])]
     return posts.reset_index(drop=True)
 
 
