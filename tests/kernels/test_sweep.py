@@ -189,3 +189,15 @@ def test_hot_key_pairs_counts_window_pairs_of_each_hot_key():
     t = np.array([0, 10, 20, 100, 0, 1, 2], dtype=np.int64)  # two keys: [0, 4) and [4, 7)
     got = hot_key_pairs(t, np.array([0, 4]), np.array([4, 7]), window_ns=15)
     assert got == 2 + 3  # (0,10), (10,20); and all three of the second key
+
+
+def test_utc_index_is_to_datetime_without_the_slow_path():
+    from astroturf.kernels.sweep import NAT, utc_index
+
+    ns = np.array([0, 1_700_000_000_123_456_789, NAT, -5], dtype=np.int64)
+    got = utc_index(ns)
+    want = pd.to_datetime(pd.Series([0, 1_700_000_000_123_456_789, None, -5], dtype="Int64"),
+                          utc=True)
+    assert str(got.dtype) == "datetime64[ns, UTC]"
+    assert got.isna().tolist() == [False, False, True, False]
+    assert got[[0, 1, 3]].equals(pd.DatetimeIndex(want.dropna()))
