@@ -134,11 +134,12 @@ def network(members: list[dict], edges: pd.DataFrame, cid: str, colours: dict[st
     e = e.head(MAX_ARCS)
     arcs = [(index[a], index[b], sig) for a, b, sig in
             zip(e["account_a"], e["account_b"], e["signal"], strict=True)]
-    tips: dict[tuple[int, int], str] = {}
-    for (a, b), grp in e.groupby(["account_a", "account_b"], sort=False):  # <= MAX_ARCS pairs
-        what = ", ".join(f"{s} ×{int(k)}" for s, k in zip(grp["signal"], grp["n_events"],
-                                                           strict=True))
-        tips[(index[a], index[b])] = f"@{handle[a]} – @{handle[b]}: {what}"
+    what: dict[tuple[str, str], list[str]] = {}  # <= MAX_ARCS rows: a pandas groupby per
+    for a, b, s, k in zip(e["account_a"], e["account_b"], e["signal"], e["n_events"],  # pair
+                          strict=True):  # cost 70 ms per cluster
+        what.setdefault((a, b), []).append(f"{s} ×{int(k)}")
+    tips = {(index[a], index[b]): f"@{handle[a]} – @{handle[b]}: {', '.join(w)}"
+            for (a, b), w in what.items()}
     return charts.network_svg(nodes, arcs, colours, tips=tips, anchor=f"m-{cid}-")
 
 
