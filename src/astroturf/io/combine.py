@@ -54,7 +54,8 @@ def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataF
 
 
 _KEY = ["post_id", "account_id", "created_at"]
-_ORDER = ["created_at", "account_id", "post_id", "_file"]
+POST_ORDER = ["created_at", "account_id", "post_id"]  # canonical order of posts
+_ORDER = [*POST_ORDER, "_file"]
 _LIST_FIELDS = ("urls", "hashtags", "mentions")
 
 

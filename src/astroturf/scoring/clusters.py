@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astroturf.kernels.sweep import NAT
+from astroturf.kernels.sweep import NAT, utc_index
 from astroturf.scandata import ScanData
 from astroturf.schema import CLUSTER_OUT_COLUMNS, STR_DTYPE
 from astroturf.scoring.reasons import (
@@ -25,7 +25,6 @@ from astroturf.scoring.verdicts import (
     account_handles,
     channel_names,
     evidence_to_score,
-    times_of,
 )
 from astroturf.stats.fusion import Evidence
 
@@ -162,8 +161,8 @@ def clusters_table(sd: ScanData, ev: Evidence, pairs: pd.DataFrame, tests: pd.Da
         "analytic_p": np.maximum(10.0 ** t["log10_p"].to_numpy(), 1e-300),
         "chance_expected": t["null_expected"].astype(float),
     })
-    out["first_seen"] = times_of(out["first_seen"].to_numpy(np.int64)).to_numpy()
-    out["last_seen"] = times_of(out["last_seen"].to_numpy(np.int64)).to_numpy()
+    out["first_seen"] = utc_index(out["first_seen"].to_numpy(np.int64))
+    out["last_seen"] = utc_index(out["last_seen"].to_numpy(np.int64))
     return out[CLUSTER_OUT_COLUMNS + [c for c in out.columns
                                       if c not in CLUSTER_OUT_COLUMNS]].reset_index(drop=True)
 

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from astroturf.kernels.sweep import utc_index
 from astroturf.scandata import ScanData
-from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE, TIME_DTYPE
+from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE
 from astroturf.scoring.reasons import fmt_p
 from astroturf.signals.base import to_schema_edges
 from astroturf.stats.fusion import Evidence
@@ -287,8 +286,3 @@ def _empty_reported() -> pd.DataFrame:
                  cluster_id=pd.Series([], dtype=STR_DTYPE))
     return e[[*EDGE_COLUMNS, "q_value", "cluster_id"]]
 
-
-def times_of(ns: np.ndarray) -> pd.Series:
-    """UTC times of int64 ns (NAT -> NaT)."""
-    ns = np.asarray(ns, np.int64)
-    return pd.Series(utc_index(ns)).astype(TIME_DTYPE)

@@ -132,15 +132,10 @@ def to_schema_edges(edges: ChannelEdges, rows: np.ndarray, *, ids: np.ndarray,
         "account_a": ids[f["a"].to_numpy()], "account_b": ids[f["b"].to_numpy()],
         "signal": edges.signal, "weight": f["weight"].to_numpy(float),
         "n_events": f["n_events"].to_numpy(np.int64),
-        "first_seen": _times(first), "last_seen": _times(last),
+        "first_seen": utc_index(first), "last_seen": utc_index(last),
         "expected": f["expected"].to_numpy(float), "p_value": f["p_value"].to_numpy(float),
         "evidence": evidence})
     return coerce_edges(out)[EDGE_COLUMNS]
-
-
-def _times(ns: np.ndarray) -> pd.Series:
-    s = pd.Series(utc_index(ns))
-    return s.where(ns != NAT)
 
 
 def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: np.ndarray,
@@ -163,11 +158,10 @@ def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: np.ndarray,
     starts = run_starts(e)
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
     keep = rank < max_evidence
-    e, a, b = e[keep], a[keep], b[keep]
+    e, a, b, starts = e[keep], a[keep], b[keep], np.flatnonzero(rank[keep] == 0)
     items = pc.binary_join_element_wise(pa.array(post_ids[a], type=pa.large_string()),
                                         pa.array(post_ids[b], type=pa.large_string()),
                                         pa.scalar(EVIDENCE_PAIR_SEP, pa.large_string()))
-    starts = run_starts(e)
     lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(e)], pa.int64()), items)
     joined = pc.binary_join(lists, pa.scalar(" ", pa.large_string()))
     out[e[starts]] = joined.to_numpy(zero_copy_only=False)

@@ -315,12 +315,13 @@ def _warn_mangled(table: pd.DataFrame, rlog: ReadLog) -> None:
 def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
     """Stable order independent of input order; repeated post ids (overlapping pages) kept once
     (the copy with the most fields filled, ties broken by value - never by input position)."""
+    from astroturf.io.combine import POST_ORDER
     from astroturf.io.split import sort_order
     from astroturf.io.strings import all_unique
 
     posts = posts[POST_COLUMNS]
-    # the order combine_posts sorts by, so that its sort finds the table already in order
-    posts = posts.iloc[sort_order(posts, ["created_at", "account_id", "post_id"])]
+    # combine_posts' order, so that its sort finds the table already in order
+    posts = posts.iloc[sort_order(posts, POST_ORDER)]
     if all_unique(posts["post_id"]):
         return posts.reset_index(drop=True)
     dup = posts["post_id"].duplicated(keep=False)
@@ -331,7 +332,7 @@ def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
         best = copies[~copies["post_id"].duplicated()].drop(columns="_filled")
         rlog.drop("duplicate_post_id", len(copies) - len(best))
         posts = pd.concat([posts[~dup], best])
-        posts = posts.iloc[sort_order(posts, ["created_at", "account_id", "post_id"])]
+        posts = posts.iloc[sort_order(posts, POST_ORDER)]
     return posts.reset_index(drop=True)
 
 
