@@ -16,6 +16,7 @@ from rapidfuzz.process import cdist
 from astroturf.kernels.minhash import (
     EMPTY16,
     NearDupParams,
+    agreement,
     common_slots,
     gram_hashes,
     informative_jaccard,
@@ -23,6 +24,7 @@ from astroturf.kernels.minhash import (
     minhash,
     near_duplicate_pairs,
     profile_signatures,
+    signature_words,
 )
 
 PARAMS = NearDupParams()
@@ -245,3 +247,32 @@ def test_profile_signatures_empty_and_identical():
     sig = profile_signatures(pd.Series(["Proud FC ambassador", None, "", "Proud FC ambassador"]))
     assert (sig[0] == sig[3]).all()
     assert (sig[1] == EMPTY16).all() and (sig[2] == sig[1]).all()
+
+
+# lane values where a carry or a sign bit would give a wrong count if the lanes leaked
+_EDGE16 = st.sampled_from([0, 1, 0x7FFF, 0x8000, 0x8001, 0xFFFE, 0xFFFF])
+
+
+@FAST
+@given(k=st.integers(1, 13), n=st.integers(1, 30), data=st.data())
+def test_agreement_counts_equal_positions_exactly(k, n, data):
+    values = st.one_of(_EDGE16, st.integers(0, 0xFFFF))
+    sig = np.array(data.draw(st.lists(st.lists(values, min_size=k, max_size=k), min_size=n,
+                                      max_size=n)), dtype=np.uint16)
+    m = data.draw(st.integers(0, 60))
+    x = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)), np.int64)
+    y = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)), np.int64)
+    got = agreement(signature_words(sig), x, y, k, chunk=7)  # chunk edges exercised too
+    assert got.tolist() == np.count_nonzero(sig[x] == sig[y], axis=1).tolist()
+
+
+@FAST
+@given(seed=st.integers(0, 10_000), min_agree=st.integers(1, 8))
+def test_lsh_prefilter_inside_equals_filtering_after(seed, min_agree):
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, 4, size=(40, 8)).astype(np.uint16)  # small alphabet: many buckets
+    sig[rng.random(40) < 0.1] = EMPTY16
+    x, y = lsh_candidates(sig, max_bucket=5)
+    keep = np.count_nonzero(sig[x] == sig[y], axis=1) >= min_agree
+    fx, fy = lsh_candidates(sig, max_bucket=5, min_agree=min_agree)
+    assert fx.tolist() == x[keep].tolist() and fy.tolist() == y[keep].tolist()

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from astroturf.signals.normalize import (
+    _RT_PREFIX,
+    _strip_rt_prefix,
     explode_urls,
     fuzzy_from_normal,
     fuzzy_texts,
@@ -61,3 +66,15 @@ def test_arrow_kernels_match_the_series_functions():
     assert [x or None for x in norm] == [None if pd.isna(x) else x for x in normalize_texts(s)]
     assert [x or None for x in fuzzy] == [None if pd.isna(x) else x for x in fuzzy_texts(s)]
     assert norm[3] == "tab here nbsp"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+    [*"rtRT @:_xé\t ", "\u00a0", "\u3000"]), max_size=24)), max_size=40))
+def test_rt_prefix_rewrites_only_the_texts_that_have_one(texts):
+    """The match-then-rewrite shortcut gives what rewriting every text gives, both when
+    few texts have a prefix (rewritten alone) and when most do (all rewritten)."""
+    for padding in (0, 4 * len(texts) + 1):
+        arr = pc.utf8_lower(pa.array(texts + ["plain"] * padding, pa.large_string()))
+        assert _strip_rt_prefix(arr).to_pylist() == pc.replace_substring_regex(
+            arr, _RT_PREFIX, "").to_pylist()

@@ -19,6 +19,7 @@ Deterministic: seeded hash family, stable sorts, pairs returned sorted.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,14 +135,17 @@ def minhash(texts: np.ndarray, *, n_hashes: int = 40, k: int = 5, max_df: float 
 
 
 def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
-                   hot_links: int = 2) -> tuple[np.ndarray, np.ndarray]:
+                   hot_links: int = 2, min_agree: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Unique candidate pairs (x < y, sorted) of signature rows sharing any band of ``rows``.
 
     A band's key is its ``rows`` signature values packed together (16 bits each, so up to 3
     rows), sorted with the row number in the low bits (one sort of one int64 column per band).
     Buckets of more than ``max_bucket`` rows are hot: each member is linked only to the
     bucket's first ``hot_links`` members (a star keeps the group connected at linear cost).
-    Empty rows never pair.
+    Empty rows never pair. With ``min_agree`` only pairs whose signatures agree in at least
+    that many positions are kept: the prefilter is a property of the pair, so applying it to
+    each band's pairs before the cross-band de-duplication gives the same set while the sort
+    that removes duplicates sees a fraction of the pairs.
     """
     n, k = sig.shape
     if rows > 3:
@@ -149,10 +153,12 @@ def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
     packed = []
     live = np.flatnonzero(sig[:, 0] != EMPTY16) if k else np.zeros(0, np.int64)
     shift = np.uint64(max(int(len(live) - 1).bit_length(), 1))
+    words = signature_words(sig) if min_agree > 0 else None
     for band in range(k // rows):
         key = np.zeros(len(live), dtype=np.uint64)
         for r in range(rows):
-            key = (key << np.uint64(16)) | sig[live, band * rows + r].astype(np.uint64)
+            # take() from the strided column: 5x faster than sig[live, c] or a transpose
+            key = (key << np.uint64(16)) | sig[:, band * rows + r].take(live).astype(np.uint64)
         srt = np.sort((key << shift) | np.arange(len(live), dtype=np.uint64))
         ks = srt >> shift
         order = live[(srt & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)]
@@ -161,15 +167,59 @@ def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
         small = np.repeat((sizes > 1) & (sizes <= max_bucket), sizes)
         i, j = pairs_within_groups(ks[small])
         members = order[small]
-        packed.append(members[i] * np.int64(n) + members[j])
+        x, y = members[i], members[j]
         big = np.flatnonzero(sizes > max_bucket)
         if len(big):
-            x, y = _star_links(order, starts[big], sizes[big], hot_links)
-            packed.append(np.minimum(x, y) * np.int64(n) + np.maximum(x, y))
+            hx, hy = _star_links(order, starts[big], sizes[big], hot_links)
+            x, y = np.r_[x, np.minimum(hx, hy)], np.r_[y, np.maximum(hx, hy)]
+        if words is not None:
+            ok = agreement(words, x, y, k) >= min_agree
+            x, y = x[ok], y[ok]
+        packed.append(x * np.int64(n) + y)
     if not packed:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     u = unique_sorted(np.concatenate(packed))
     return u // n, u % n
+
+
+_LOW15 = np.uint64(0x7FFF7FFF7FFF7FFF)
+_HIGH1 = np.uint64(0x8000800080008000)
+
+
+def signature_words(sig: np.ndarray) -> np.ndarray:
+    """uint16 signatures packed four to a uint64 word (rows zero-padded to whole words)."""
+    n, k = sig.shape
+    width = -(-k // 4) * 4
+    padded = np.zeros((n, width), dtype=np.uint16)
+    padded[:, :k] = sig
+    return padded.view(np.uint64)
+
+
+def agreement(words: np.ndarray, x: np.ndarray, y: np.ndarray, k: int, *,
+              chunk: int = 16_384) -> np.ndarray:
+    """Positions where signature rows x[i] and y[i] agree (``signature_words`` input).
+
+    Four 16-bit lanes per XOR: a lane is zero when neither its low 15 bits (their sum with
+    0x7FFF cannot carry into the next lane) nor its top bit are set; padding lanes always
+    agree and are taken off. Small chunks into two reused buffers keep the work in cache
+    (twice as fast as comparing uint16 rows, which allocates per chunk).
+    """
+    w = words.shape[1]
+    out = np.empty(len(x), dtype=np.int64)
+    z, t = np.empty((chunk, w), np.uint64), np.empty((chunk, w), np.uint64)
+    for lo in range(0, len(x), chunk):
+        m = min(chunk, len(x) - lo)
+        zz, tt = z[:m], t[:m]
+        np.take(words, x[lo:lo + m], axis=0, out=zz)
+        np.take(words, y[lo:lo + m], axis=0, out=tt)
+        np.bitwise_xor(zz, tt, out=zz)
+        np.bitwise_and(zz, _LOW15, out=tt)
+        np.add(tt, _LOW15, out=tt)
+        np.bitwise_or(tt, zz, out=tt)  # top bit of a lane: the lane is non-zero
+        np.bitwise_not(tt, out=tt)
+        np.bitwise_and(tt, _HIGH1, out=tt)
+        out[lo:lo + m] = np.bitwise_count(tt).sum(axis=1, dtype=np.int64)
+    return out - (w * 4 - k)
 
 
 def _star_links(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hubs: int
@@ -258,13 +308,9 @@ def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParam
         common = common_slots(texts, k=params.k, max_df=params.max_df)
     sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
                   common=common)
-    x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket)
-    agree = np.empty(len(x), dtype=np.int64)
-    for lo in range(0, len(x), 250_000):  # bounded memory
-        sl = slice(lo, lo + 250_000)
-        agree[sl] = np.count_nonzero(sig[x[sl]] == sig[y[sl]], axis=1)
-    ok = agree >= params.prefilter * sig.shape[1] - 1e-9  # MinHash estimate >= prefilter
-    x, y = x[ok], y[ok]
+    # MinHash estimate >= prefilter, applied inside the LSH (same pairs, fewer to sort)
+    x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket,
+                          min_agree=math.ceil(params.prefilter * sig.shape[1] - 1e-9))
     # fuzz.ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|: an exact bound that
     # spares the edit-distance kernel a quarter of the candidates on word-salad data
     n_chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))

@@ -53,10 +53,23 @@ _URL_OR_MENTION = rf"{_URL}|{_MENTION}"
 
 def normalize_arrow(arr: pa.Array) -> pa.Array:
     """``normalize_texts`` on an arrow string array (one value per input value)."""
-    s = pc.utf8_lower(arr)
-    s = pc.replace_substring_regex(s, _RT_PREFIX, "")
+    s = _strip_rt_prefix(pc.utf8_lower(arr))
     s = pc.replace_substring_regex(s, _URL_OR_MENTION, r"\1 ")
     return _squeeze(s)
+
+
+def _strip_rt_prefix(s: pa.Array) -> pa.Array:
+    """The anchored ``RT @x:`` prefix removed. RE2 finds the texts that have one about 20x
+    faster than it replaces in every text, so only those few are rewritten (same result)."""
+    has = pc.match_substring_regex(s, _RT_PREFIX)
+    n = pc.sum(has).as_py() or 0
+    if n == 0:
+        return s
+    if n > len(s) // 4:  # mostly retweets: rewriting all is cheaper than a filter and a merge
+        return pc.replace_substring_regex(s, _RT_PREFIX, "")
+    has = has.fill_null(False)
+    fixed = pc.replace_substring_regex(s.filter(has), _RT_PREFIX, "")
+    return pc.replace_with_mask(s, has, fixed)
 
 
 def fuzzy_from_normal(arr: pa.Array) -> pa.Array:
