@@ -69,7 +69,7 @@ class ScanData:
     t: np.ndarray  # int64 ns
     kind: np.ndarray  # int8, KIND_CODES
     row: np.ndarray  # row in dataset.posts
-    post_id: np.ndarray  # object
+    post_id: pa.Array  # large_string, canonical order (arrow: a tenth of Python strings)
     text_key: np.ndarray  # exact normalised text code (-1: none or repost)
     fuzzy: np.ndarray  # fuzzy text code (-1: none, repost, or shorter than min_text_chars)
     fuzzy_texts: np.ndarray  # distinct fuzzy texts, indexed by fuzzy code
@@ -102,7 +102,7 @@ class ScanData:
         posts = self.dataset.posts
         slim = posts[[c for c in WORKER_POST_COLUMNS if c in posts.columns]]
         return replace(self, dataset=replace(self.dataset, posts=slim, meta={}),
-                       post_id=np.empty(0, dtype=object))
+                       post_id=pa.array([], type=pa.large_string()))
 
     def codes_of(self, account_ids: pd.Series | np.ndarray) -> np.ndarray:
         """Codes of account ids (-1 for ids not in the scan)."""
@@ -139,8 +139,9 @@ def _account_codes(data: Dataset, post_ids: np.ndarray) -> tuple[np.ndarray, np.
     return uniq[order], rank[codes[: len(post_ids)]]
 
 
-def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: np.ndarray) -> np.ndarray:
-    """Order by (account, time, post id); post ids are compared only inside ties."""
+def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: pa.Array) -> np.ndarray:
+    """Order by (account, time, post id); post ids are compared (and made Python strings)
+    only inside ties."""
     order = np.lexsort((t, acc))
     a, tt = acc[order], t[order]
     tie = np.r_[False, (a[1:] == a[:-1]) & (tt[1:] == tt[:-1])]
@@ -149,7 +150,8 @@ def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: np.ndarray) -> np.ndar
     in_run = tie | np.r_[tie[1:], False]
     pos = np.flatnonzero(in_run)
     run = np.cumsum(~tie[pos])  # run id: a new run starts where the tie flag is off
-    sub = np.lexsort((stable_codes(pid[order[pos]]), run))
+    tied = pid.take(pa.array(order[pos])).to_numpy(zero_copy_only=False)
+    sub = np.lexsort((stable_codes(tied), run))
     order[pos] = order[pos][sub]
     return order
 
@@ -183,9 +185,9 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
     rows = np.flatnonzero(ok)
     ids, acc = _account_codes(data, posts["account_id"].to_numpy(dtype=object)[rows])
     t = t_all[rows]
-    pid = posts["post_id"].astype("str").to_numpy(dtype=object)[rows]
+    pid = _arrow(posts["post_id"], rows)
     order = _canonical_order(acc, t, pid)
-    rows, acc, t, pid = rows[order], acc[order], t[order], pid[order]
+    rows, acc, t, pid = rows[order], acc[order], t[order], pid.take(pa.array(order))
     sub = _Columns(posts, rows)
     kind = _kind_codes(sub.get("kind"), len(rows))
     not_repost = kind != 1

@@ -116,7 +116,7 @@ def relabel(edges: ChannelEdges, perm: np.ndarray) -> ChannelEdges:
 
 
 def to_schema_edges(edges: ChannelEdges, rows: np.ndarray, *, ids: np.ndarray,
-                    post_ids: np.ndarray, max_evidence: int = 20) -> pd.DataFrame:
+                    post_ids: pa.Array, max_evidence: int = 20) -> pd.DataFrame:
     """Schema edges (EDGE_COLUMNS, string ids, evidence text) of the given frame rows."""
     rows = np.asarray(rows, np.int64)
     f = edges.frame.iloc[rows]
@@ -138,7 +138,7 @@ def to_schema_edges(edges: ChannelEdges, rows: np.ndarray, *, ids: np.ndarray,
     return coerce_edges(out)[EDGE_COLUMNS]
 
 
-def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: np.ndarray,
+def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: pa.Array,
                    max_evidence: int) -> np.ndarray:
     """'post_a>post_b' items joined by spaces, for the requested frame rows.
 
@@ -159,8 +159,7 @@ def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: np.ndarray,
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
     keep = rank < max_evidence
     e, a, b, starts = e[keep], a[keep], b[keep], np.flatnonzero(rank[keep] == 0)
-    items = pc.binary_join_element_wise(pa.array(post_ids[a], type=pa.large_string()),
-                                        pa.array(post_ids[b], type=pa.large_string()),
+    items = pc.binary_join_element_wise(post_ids.take(pa.array(a)), post_ids.take(pa.array(b)),
                                         pa.scalar(EVIDENCE_PAIR_SEP, pa.large_string()))
     lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(e)], pa.int64()), items)
     joined = pc.binary_join(lists, pa.scalar(" ", pa.large_string()))

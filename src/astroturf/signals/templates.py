@@ -26,6 +26,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -220,7 +221,8 @@ def template_groups(sd: ScanData, *, min_accounts: int = 3) -> pd.DataFrame:
     out["accounts"] = pd.Series(sd.ids[accs["acc"].to_numpy()], index=accs["fam"].to_numpy()
                                 ).groupby(level=0).agg(" ".join)
     firsts = t.groupby("fam", sort=True).head(50)
-    out["post_ids"] = pd.Series(sd.post_id[firsts["pos"].to_numpy()],
+    out["post_ids"] = pd.Series(sd.post_id.take(pa.array(firsts["pos"].to_numpy()))
+                                .to_numpy(zero_copy_only=False),
                                 index=firsts["fam"].to_numpy()).groupby(level=0).agg(" ".join)
     out = out.sort_values(["n_accounts", "n_posts", "first_seen", "canonical_text"],
                           ascending=[False, False, True, True], kind="stable")
