@@ -65,10 +65,12 @@ def _explode_pairs(e: pd.DataFrame, max_per_edge: int) -> pd.DataFrame:
 def _post_lookup(posts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """posts restricted to ``ids``, one row per post_id (deterministic if ids repeat)."""
     cols = ["post_id", "account_id", "created_at", "text", "urls", "text_original"]
-    p = posts.reindex(columns=cols)
-    wanted = pc.is_in(pa.array(p["post_id"].astype(STR_DTYPE)),
+    wanted = pc.is_in(pa.array(posts["post_id"].astype(STR_DTYPE)),
                       value_set=pa.array(pd.unique(ids.astype(STR_DTYPE).dropna())))
-    p = p[wanted.to_numpy(zero_copy_only=False)]
+    # rows first, then columns: copying six columns of every post to keep a few cost seconds
+    rows = np.flatnonzero(wanted.to_numpy(zero_copy_only=False))
+    p = posts.iloc[rows, [i for i, c in enumerate(posts.columns) if c in cols]]
+    p = p.reindex(columns=cols)
     p = p.sort_values(["post_id", "account_id", "created_at"], kind="stable", na_position="last")
     return p.drop_duplicates("post_id", keep="first")
 
@@ -93,7 +95,8 @@ def _join_posts(pairs: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _profile_rows(e: pd.DataFrame) -> pd.DataFrame:
-    return e.assign(rank=0, text_a=e["evidence"].astype(STR_DTYPE)).drop(columns="evidence")
+    return e.assign(rank=0, _profile_text=e["evidence"].astype(STR_DTYPE)).drop(
+        columns="evidence")
 
 
 def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
@@ -106,6 +109,8 @@ def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
     ``max_per_edge`` rows each, dt_seconds = time_b - time_a. Profile-signal edges (free text)
     give one row with post/time columns empty and ``text_a`` = the evidence text. Edges without
     evidence give no row. Sorted by cluster (numeric, unclustered last), signal, pair, rank.
+    The rows are ordered while they hold only keys and ids, so the texts are gathered once, in
+    place (sorting the joined table moved every text a second time: seconds at 3M posts).
     """
     if edges is None or len(edges) == 0:
         return empty_evidence()
@@ -113,16 +118,21 @@ def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
     is_pairs = e["evidence"].astype(STR_DTYPE).str.fullmatch(_PAIRS).fillna(False)
     parts = []
     if is_pairs.any():
-        parts.append(_join_posts(_explode_pairs(e[is_pairs], max_per_edge), posts))
+        parts.append(_explode_pairs(e[is_pairs], max_per_edge))
     if (~is_pairs).any():
         parts.append(_profile_rows(e[~is_pairs]))
     if not parts:
         return empty_evidence()
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    out = out.reindex(columns=[*EVIDENCE_OUT_COLUMNS, "rank"])
     out["_c"] = cluster_sort_key(out["cluster_id"])
     out = out.sort_values(["_c", "cluster_id", "signal", "account_a", "account_b", "rank"],
-                          kind="stable")
-    out = out[EVIDENCE_OUT_COLUMNS].reset_index(drop=True)
+                          kind="stable").reset_index(drop=True)
+    if is_pairs.any():  # a left merge keeps this order; profile rows (no post id) match nothing
+        out = _join_posts(out, posts)
+    if "_profile_text" in out.columns:
+        prof = out["_profile_text"].notna()
+        out["text_a"] = (out["_profile_text"] if "text_a" not in out.columns
+                         else out["text_a"].astype(STR_DTYPE).mask(prof, out["_profile_text"]))
+    out = out.reindex(columns=EVIDENCE_OUT_COLUMNS)
     template = empty_evidence()
     return out.astype({c: template[c].dtype for c in EVIDENCE_OUT_COLUMNS})
