@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astroturf.signals.rhythm import rhythm_features
+from astroturf.signals.rhythm import posting_accounts, rhythm_features
 
 FEATURE_COLUMNS = [
     "account_id", "n_posts", "first_post", "last_post", "account_age_days", "posts_per_day",
@@ -19,18 +19,19 @@ FEATURE_COLUMNS = [
 ]
 
 
-def _post_stats(posts: pd.DataFrame) -> pd.DataFrame:
-    p = posts[["account_id", "created_at"]].assign(
-        kind=posts["kind"] if "kind" in posts.columns else pd.NA).dropna(
-        subset=["account_id", "created_at"])
-    p = p.assign(created_at=pd.to_datetime(p["created_at"], utc=True),
-                 is_reply=(p["kind"] == "reply").fillna(False).astype(float),
-                 is_repost=(p["kind"] == "repost").fillna(False).astype(float))
-    g = p.groupby("account_id", sort=True)
+def _post_stats(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Per-account post counts, span and shares (``posting_accounts`` input: grouped by the
+    integer codes, not by hashing the id strings again)."""
+    kind = p["kind"] if "kind" in p.columns else pd.Series(pd.NA, index=p.index)
+    p = pd.DataFrame({"created_at": pd.to_datetime(p["created_at"], utc=True),
+                      "is_reply": (kind == "reply").fillna(False).astype(float),
+                      "is_repost": (kind == "repost").fillna(False).astype(float)})
+    g = p.groupby(codes, sort=True)
     stats = pd.DataFrame({"n_posts": g.size(), "first_post": g["created_at"].min(),
                           "last_post": g["created_at"].max(),
                           "reply_share": g["is_reply"].mean(),
                           "repost_share": g["is_repost"].mean()})
+    stats.index = pd.Index(ids[stats.index.to_numpy()], name="account_id", dtype="str")
     span_days = (stats["last_post"] - stats["first_post"]).dt.total_seconds() / 86_400
     stats["posts_per_day"] = stats["n_posts"] / np.maximum(span_days, 1.0)
     return stats
@@ -50,8 +51,9 @@ def account_features(posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFram
     index = pd.Index(np.sort(ids.astype("str").unique()), name="account_id", dtype="str")
     out = pd.DataFrame(index=index)
     if {"account_id", "created_at"} <= set(posts.columns):
-        out = out.join(_post_stats(posts))
-        out = out.join(rhythm_features(posts).set_index("account_id"))
+        coded = posting_accounts(posts)
+        out = out.join(_post_stats(*coded))
+        out = out.join(rhythm_features(posts, coded=coded).set_index("account_id"))
     acc = accounts.drop_duplicates("account_id").set_index("account_id") if (
         "account_id" in accounts.columns) else pd.DataFrame(index=index)
     created = (pd.to_datetime(acc["created_at"], utc=True).reindex(index)

@@ -28,11 +28,14 @@ _COVER = 0.8  # active_hours = smallest daily window holding this share of posts
 _OFFSETS = np.arange(-12, 15)  # candidate UTC offsets for office hours
 
 
-def _hour_of_week(posts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(account codes, sorted ids, hour-of-week counts matrix n_accounts x 168)."""
-    p = posts[["account_id", "created_at"]].dropna()
+def posting_accounts(posts: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(the posts with an account and a time: account_id, created_at and kind if present;
+    their account codes; the sorted ids the codes index). Factorising a million account-id
+    strings is the costly part of every per-account summary, so callers share one."""
+    cols = [c for c in ("account_id", "created_at", "kind") if c in posts.columns]
+    p = posts[cols].dropna(subset=["account_id", "created_at"])
     codes, ids = account_codes(p["account_id"])
-    return codes, ids, _counts_of(codes, to_ns(p["created_at"]), len(ids))
+    return p, codes, ids
 
 
 def _active_window(hod: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,21 +89,24 @@ def _summaries(counts: csr_matrix) -> pd.DataFrame:
                          "office_hours_share": office, "weekday_share": weekday})
 
 
-def rhythm_features(posts: pd.DataFrame) -> pd.DataFrame:
+def rhythm_features(posts: pd.DataFrame, *,
+                    coded: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None
+                    ) -> pd.DataFrame:
     """Per-account summary of the hour-of-week profile.
 
     In: posts with ``account_id``, ``created_at``. Out (one row per posting account, sorted):
     account_id, n_posts_rhythm, active_hours ('08-18 UTC': smallest daily window holding 80 %
     of posts), active_hours_len (its length in hours), office_hours_share (best over UTC offsets
-    of the share posted Mon-Fri 09-18 local), weekday_share (Mon-Fri, UTC).
+    of the share posted Mon-Fri 09-18 local), weekday_share (Mon-Fri, UTC). ``coded``:
+    ``posting_accounts(posts)`` when the caller has it already.
     """
     if not {"account_id", "created_at"} <= set(posts.columns) or posts.empty:
         return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in (
             ("account_id", "str"), ("n_posts_rhythm", "int64"), ("active_hours", "str"),
             ("active_hours_len", "float64"), ("office_hours_share", "float64"),
             ("weekday_share", "float64"))})
-    _, ids, counts = _hour_of_week(posts)
-    out = _summaries(counts)
+    p, codes, ids = coded if coded is not None else posting_accounts(posts)
+    out = _summaries(_counts_of(codes, to_ns(p["created_at"]), len(ids)))
     out.insert(0, "account_id", pd.Series(ids, dtype="str"))
     return out
 
