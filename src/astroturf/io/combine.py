@@ -18,13 +18,12 @@ log = logging.getLogger("astroturf.io.combine")
 
 def combine_posts(parts: list[pd.DataFrame], names: list[str]) -> tuple[pd.DataFrame, int]:
     """Concatenate, drop exact duplicate posts, make remaining post_id collisions unique."""
-    from astroturf.io.split import sort_order
+    from astroturf.io.split import in_order, sort_order
 
     parts = [part.assign(_file=i) for i, part in enumerate(parts)]
     posts = pd.concat(parts, ignore_index=True) if parts else canonical_posts(pd.DataFrame())
-    order = sort_order(posts, _ORDER)
-    if len(order) and (order[1:] < order[:-1]).any():  # an export already in order is kept
-        posts = posts.iloc[order]
+    if not in_order(posts, _ORDER):  # an export already in order is kept as it is
+        posts = posts.iloc[sort_order(posts, _ORDER)]
     before = len(posts)
     unique = all_unique(posts["post_id"])
     posts = posts if unique else _merge_duplicates(posts)

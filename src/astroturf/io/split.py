@@ -293,6 +293,39 @@ def sort_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         return _lexsort_order(frame, columns)
 
 
+def in_order(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Is ``frame`` already in ``sort_order(frame, columns)``'s order? One vectorised pass
+    over neighbouring rows (an export already sorted then skips the sort and the take)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(frame) < 2 or not columns:
+        return True
+    try:
+        keys = [_arrow_key(frame[c]) for c in columns]
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    ahead = None  # rows i, i+1 in order on the keys from this one on (full ties: stable)
+    for key in reversed(keys):
+        a, b = key.slice(0, len(key) - 1), key.slice(1)
+        a_null, b_null = pc.is_null(a), pc.is_null(b)
+        less = pc.or_(pc.fill_null(pc.less(a, b), False), pc.and_(a_null, pc.invert(b_null)))
+        equal = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(a_null, b_null))
+        ahead = pc.or_(less, equal if ahead is None else pc.and_(equal, ahead))
+    return bool(pc.all(ahead).as_py())
+
+
+def sort_key(col: pd.Series) -> object:
+    """``col`` as one Arrow sort key in ``sort_order``'s order (NA first): the Arrow key, or
+    the rank of its value (factorised, sorted) where Arrow cannot compare the values."""
+    import pyarrow as pa
+
+    try:
+        return _arrow_key(col)
+    except (pa.ArrowException, TypeError, ValueError):
+        return pa.array(pd.factorize(col, sort=True, use_na_sentinel=True)[0].astype(np.int64))
+
+
 def _arrow_key(col: pd.Series) -> object:
     import pyarrow as pa
 

@@ -316,12 +316,13 @@ def _dedupe_posts(posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
     """Stable order independent of input order; repeated post ids (overlapping pages) kept once
     (the copy with the most fields filled, ties broken by value - never by input position)."""
     from astroturf.io.combine import POST_ORDER
-    from astroturf.io.split import sort_order
+    from astroturf.io.split import in_order, sort_order
     from astroturf.io.strings import all_unique
 
     posts = posts[POST_COLUMNS]
-    # combine_posts' order, so that its sort finds the table already in order
-    posts = posts.iloc[sort_order(posts, POST_ORDER)]
+    # combine_posts' order, so that it finds the table already in order
+    if not in_order(posts, POST_ORDER):
+        posts = posts.iloc[sort_order(posts, POST_ORDER)]
     if all_unique(posts["post_id"]):
         return posts.reset_index(drop=True)
     dup = posts["post_id"].duplicated(keep=False)
@@ -359,8 +360,6 @@ def _fill_target_accounts(posts: pd.DataFrame) -> pd.DataFrame:
 def finish_accounts(accounts: pd.DataFrame, posts: pd.DataFrame, rlog: ReadLog) -> pd.DataFrame:
     """One row per posting account: the latest sighting of each field wins; posters without a
     profile get an id-only row. Accounts that never post (mentioned, reposted) are left out."""
-    from astroturf.io.split import sort_order
-
     accounts = accounts.copy()
     if "seen" in accounts.columns:
         accounts["seen"] = _lenient_times(accounts["seen"], rlog, "profile seen at")
@@ -376,14 +375,45 @@ def finish_accounts(accounts: pd.DataFrame, posts: pd.DataFrame, rlog: ReadLog) 
     accounts = canonical_accounts(accounts)
     never = np.iinfo(np.int64).min  # NaT as int64: sorts first, like NA
     accounts["seen"] = (pd.DatetimeIndex(seen).asi8 if seen is not None else never)
-    accounts = accounts[member(accounts["account_id"], posts["account_id"])]  # posters only
-    extra = pd.DataFrame({"account_id": posts["account_id"].unique()})
-    extra = canonical_accounts(extra[~member(extra["account_id"], accounts["account_id"])])
-    accounts = pd.concat([accounts, extra.assign(seen=never)], ignore_index=True)
-    order = ["account_id", "seen", *[c for c in ACCOUNT_COLUMNS if c != "account_id"]]
-    accounts = accounts.iloc[sort_order(accounts, order)]  # NA first; ties by value
-    out = accounts.groupby("account_id", sort=True, dropna=True)[ACCOUNT_COLUMNS[1:]].last()
-    return canonical_accounts(out.reset_index())
+    return latest_sightings(accounts, posts["account_id"])
+
+
+def latest_sightings(accounts: pd.DataFrame, posters: pd.Series) -> pd.DataFrame:
+    """One canonical row per poster, sorted by id: per field, the last non-null value in
+    (seen, values) order; posters without a sighting get an id-only row.
+
+    Sightings come one per post (millions of rows, a few distinct accounts), so the rows are
+    ordered by integer keys (the poster's rank, ``seen`` as int64) before the value
+    tie-breaks, and each field's winner is found by position: no frame-wide take and no
+    groupby over all the sightings.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from astroturf.io.split import sort_key
+
+    ids = pa.array(posters.dropna().unique())
+    ids = pd.Series(ids.take(pc.sort_indices(ids)).to_numpy(zero_copy_only=False),
+                    dtype="str")  # code-point order, as groupby(sort=True) has it
+    rank = pd.Index(ids).get_indexer(accounts["account_id"])
+    if (rank < 0).any():  # posters only (mentioned, reposted accounts are left out)
+        accounts, rank = accounts[rank >= 0], rank[rank >= 0]
+    fields = ACCOUNT_COLUMNS[1:]
+    keys = {"rank": pa.array(rank.astype(np.int64)), "seen": pa.array(accounts["seen"].to_numpy(
+        dtype=np.int64))}
+    keys |= {f"v{i}": sort_key(accounts[c]) for i, c in enumerate(fields)}
+    keys["pos"] = pa.array(np.arange(len(accounts), dtype=np.int64))
+    order = pc.sort_indices(pa.table(keys), sort_keys=[(k, "ascending", "at_start")
+                                                       for k in keys]).to_numpy()
+    ranks = rank[order]
+    every = pd.RangeIndex(len(ids))
+    out = {"account_id": ids}
+    for c in fields:
+        present = accounts[c].notna().to_numpy()[order]
+        pos, grp = order[present], ranks[present]
+        last = np.r_[grp[1:] != grp[:-1], True] if len(grp) else np.zeros(0, dtype=bool)
+        out[c] = accounts[c].take(pos[last]).set_axis(grp[last]).reindex(every)
+    return canonical_accounts(pd.DataFrame(out, index=every))
 
 
 def _lenient_times(values: pd.Series, rlog: ReadLog, what: str) -> pd.Series:
