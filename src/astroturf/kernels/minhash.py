@@ -30,6 +30,7 @@ from rapidfuzz.process import cpdist
 
 from astroturf.kernels.keys import pairs_within_groups
 from astroturf.kernels.sweep import run_starts, unique_sorted
+from astroturf.kernels.threads import n_threads, thread_map
 
 log = logging.getLogger("astroturf.kernels.minhash")
 
@@ -89,9 +90,15 @@ def common_slots(texts: np.ndarray, *, k: int, max_df: float, min_count: int = 1
     """
     step = max(1, len(texts) // sample)
     part = texts[::step]
-    h, n_sh = gram_hashes(part, k)
-    own = np.repeat(np.arange(len(part), dtype=np.uint64), n_sh)
-    once = unique_sorted(own << np.uint64(40) | (h >> np.uint64(42)))
+
+    def distinct_slots(lo: int) -> np.ndarray:  # (text << 40 | slot), once per text
+        h, n_sh = gram_hashes(part[lo:lo + chunk], k)
+        own = np.repeat(np.arange(lo, lo + len(n_sh), dtype=np.uint64), n_sh)
+        return unique_sorted(own << np.uint64(40) | (h >> np.uint64(42)))
+
+    chunk = max(1, -(-len(part) // (2 * n_threads())))  # text ranges: sorted pieces join sorted
+    once = np.concatenate([np.zeros(0, np.uint64),
+                           *thread_map(distinct_slots, range(0, len(part), chunk))])
     df = np.bincount((once & np.uint64(_SLOTS - 1)).astype(np.int64), minlength=_SLOTS)
     return df > max(min_count / step, max_df * len(part), 2.0)
 
@@ -115,22 +122,25 @@ def minhash(texts: np.ndarray, *, n_hashes: int = 40, k: int = 5, max_df: float 
         return sig
     if common is None:
         common = common_slots(texts, k=k, max_df=max_df)
-    with np.errstate(over="ignore"):
-        for lo in range(0, len(texts), chunk):
-            h, n_sh = gram_hashes(texts[lo:lo + chunk], k)
-            keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
-            n_keep = np.add.reduceat(keep, np.cumsum(n_sh) - n_sh) if len(h) else n_sh * 0
-            n_keep = np.where(n_sh > 0, n_keep, 0)
-            h32 = (h[keep] >> np.uint64(32)).astype(np.uint32)
-            has = np.flatnonzero(n_keep > 0)
-            if len(has) == 0:
-                continue
-            starts = (np.cumsum(n_keep) - n_keep)[has]
-            block = np.empty((len(has), n_hashes), dtype=np.uint16)
+
+    def one_chunk(lo: int) -> None:  # rows lo:lo+chunk of sig, and nothing else
+        h, n_sh = gram_hashes(texts[lo:lo + chunk], k)
+        keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
+        n_keep = np.add.reduceat(keep, np.cumsum(n_sh) - n_sh) if len(h) else n_sh * 0
+        n_keep = np.where(n_sh > 0, n_keep, 0)
+        h32 = (h[keep] >> np.uint64(32)).astype(np.uint32)
+        has = np.flatnonzero(n_keep > 0)
+        if len(has) == 0:
+            return
+        starts = (np.cumsum(n_keep) - n_keep)[has]
+        block = np.empty((len(has), n_hashes), dtype=np.uint16)
+        with np.errstate(over="ignore"):
             for j in range(n_hashes):
                 block[:, j] = np.minimum.reduceat(h32 * a[j] + b[j], starts)  # low 16 bits
-            block[block == EMPTY16] = EMPTY16 - 1  # the empty marker stays unique
-            sig[lo + has] = block
+        block[block == EMPTY16] = EMPTY16 - 1  # the empty marker stays unique
+        sig[lo + has] = block
+
+    thread_map(one_chunk, range(0, len(texts), chunk))
     return sig
 
 
@@ -150,11 +160,11 @@ def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
     n, k = sig.shape
     if rows > 3:
         raise ValueError("lsh_candidates packs at most 3 rows of 16 bits per band")
-    packed = []
     live = np.flatnonzero(sig[:, 0] != EMPTY16) if k else np.zeros(0, np.int64)
     shift = np.uint64(max(int(len(live) - 1).bit_length(), 1))
     words = signature_words(sig) if min_agree > 0 else None
-    for band in range(k // rows):
+
+    def one_band(band: int) -> np.ndarray:  # the band's pairs, packed x * n + y
         key = np.zeros(len(live), dtype=np.uint64)
         for r in range(rows):
             # take() from the strided column: 5x faster than sig[live, c] or a transpose
@@ -175,7 +185,9 @@ def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
         if words is not None:
             ok = agreement(words, x, y, k) >= min_agree
             x, y = x[ok], y[ok]
-        packed.append(x * np.int64(n) + y)
+        return x * np.int64(n) + y
+
+    packed = thread_map(one_band, range(k // rows))
     if not packed:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     u = unique_sorted(np.concatenate(packed))
@@ -255,9 +267,21 @@ class NearDupParams:
 
 def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: int,
                         common: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of the informative k-byte shingle sets of texts x[i] and y[i]."""
+    """Exact Jaccard of the informative k-byte shingle sets of texts x[i] and y[i].
+
+    A property of each pair: blocks of pairs are computed side by side, joined in order."""
     if len(x) == 0:
         return np.zeros(0)
+    step = max(_JACCARD_BLOCK, -(-len(x) // n_threads()))
+    return np.concatenate(thread_map(lambda lo: _jaccard_block(
+        texts, x[lo:lo + step], y[lo:lo + step], k, common), range(0, len(x), step)))
+
+
+_JACCARD_BLOCK = 50_000
+
+
+def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
+                   common: np.ndarray) -> np.ndarray:
     both = np.r_[x, y]
     used = unique_sorted(both)
     inv = np.searchsorted(used, both)
