@@ -159,8 +159,11 @@ def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *
         done = timer.run("calibration (dask)", lambda: run_null_copies(
             client, sd, params, real, copies, null_copy_run))
     else:
-        done = [timer.run("calibration: null copy", lambda c=c: null_copy_run(
-            sd, params, real, c)) for c in copies]
+        from astroturf.kernels.threads import thread_map
+
+        # copies are independent and read the scan data only: side by side on the cores
+        done = timer.run("calibration: null copy", lambda: thread_map(
+            lambda c: null_copy_run(sd, params, real, c), copies))
     for _, hist in done:
         pair_cal.hist += hist
     return [run for run, _ in done], pair_cal

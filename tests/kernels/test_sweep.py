@@ -15,6 +15,7 @@ from astroturf.kernels.sweep import (
     dense_rank,
     hot_key_pairs,
     key_account_counts,
+    lexsort_ints,
     run_ids,
     run_starts,
     stable_codes,
@@ -201,3 +202,30 @@ def test_utc_index_is_to_datetime_without_the_slow_path():
     assert str(got.dtype) == "datetime64[ns, UTC]"
     assert got.isna().tolist() == [False, False, True, False]
     assert got[[0, 1, 3]].equals(pd.DatetimeIndex(want.dropna()))
+
+
+_KEY_KINDS = st.sampled_from(["small", "wide", "huge", "bool", "int8", "float"])
+
+
+def _key(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    return {"small": lambda: rng.integers(-3, 3, n), "wide": lambda: rng.integers(0, 2**40, n),
+            "huge": lambda: rng.integers(-2**62, 2**62, n),
+            "bool": lambda: rng.integers(0, 2, n).astype(bool),
+            "int8": lambda: rng.integers(0, 5, n).astype(np.int8),
+            "float": lambda: rng.integers(0, 4, n) / 2.0}[kind]()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.lists(_KEY_KINDS, min_size=1, max_size=4), st.integers(0, 2**32))
+def test_lexsort_ints_is_np_lexsort(n: int, kinds: list[str], seed: int):
+    """Packed keys (with or without the row position), wide keys and floats: the same
+    permutation as np.lexsort, ties in input order."""
+    rng = np.random.default_rng(seed)
+    keys = [_key(k, n, rng) for k in kinds]
+    np.testing.assert_array_equal(lexsort_ints(keys), np.lexsort(keys))
+
+
+def test_lexsort_ints_takes_the_stable_argsort_when_positions_do_not_fit():
+    rng = np.random.default_rng(1)
+    keys = [rng.integers(0, 2**30, 5000), rng.integers(0, 2**30, 5000)]  # 60 bits + 13
+    np.testing.assert_array_equal(lexsort_ints(keys), np.lexsort(keys))

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from astroturf.kernels.sweep import lexsort_ints
+
 log = logging.getLogger("astroturf.graph.communities")
 
 STRENGTH_CAP = 50.0
@@ -80,7 +82,7 @@ def _canonical(lab: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     size = np.bincount(lab, minlength=k)
     first = np.full(k, np.iinfo(np.int64).max)
     np.minimum.at(first, lab, nodes)
-    order = np.lexsort((first, -size))
+    order = lexsort_ints((first, -size))
     new = np.empty(k, np.int64)
     new[order] = np.arange(k)
     return new[lab]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astroturf.kernels.sweep import run_starts, unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
 
 
 def pairs_within_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +110,7 @@ def count_per_pair(a: np.ndarray, b: np.ndarray, unit: np.ndarray, n_acc: int
         e = np.zeros(0, np.int64)
         return e, e, e, e, e
     # (pair, unit) distinct via one sort of two int64 keys
-    order = np.lexsort((unit, pair))
+    order = lexsort_ints((unit, pair))
     p, u = pair[order], unit[order]
     first = np.r_[True, (p[1:] != p[:-1]) | (u[1:] != u[:-1])]
     p, u = p[first], u[first]
@@ -158,7 +158,7 @@ def shared_key_pairs(codes: np.ndarray, keys: pd.Series, *, n_population: int,
         return pd.DataFrame({c: [] for c in cols})
     a, b, kk = np.minimum(c[i], c[j]), np.maximum(c[i], c[j]), k[i]
     p = tail[kk]
-    order = np.lexsort((kk, sizes[kk], p, b, a))
+    order = lexsort_ints((kk, sizes[kk], p, b, a))
     a, b, kk, p = a[order], b[order], kk[order], p[order]
     starts = run_starts(a, b)
     n_keys = np.diff(np.r_[starts, len(a)])

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from astroturf.kernels.keys import pairs_within_groups
-from astroturf.kernels.sweep import run_starts, unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
 from astroturf.kernels.threads import n_threads, thread_map
 
 log = logging.getLogger("astroturf.kernels.minhash")
@@ -290,7 +290,7 @@ def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
     h, own = h[keep], own[keep]
     # distinct shingles per text, as one sorted (text, hash) array
-    order = np.lexsort((h, own))
+    order = lexsort_ints((h, own))
     h, own = h[order], own[order]
     first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
     h, own = h[first], own[first]
@@ -307,7 +307,7 @@ def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
         rows.append(p)
         hashes.append(h[pos])
     p, hh = np.concatenate(rows), np.concatenate(hashes)
-    order = np.lexsort((hh, p))
+    order = lexsort_ints((hh, p))
     p, hh = p[order], hh[order]
     dup = (p[1:] == p[:-1]) & (hh[1:] == hh[:-1])
     inter = np.bincount(p[1:][dup], minlength=len(x))
@@ -361,14 +361,14 @@ def _cap_neighbours(x: np.ndarray, y: np.ndarray, score: np.ndarray, jac: np.nda
     ends = np.r_[x, y]
     other = np.r_[y, x]
     sc = np.r_[score, score]
-    order = np.lexsort((other, -sc, ends))
+    order = lexsort_ints((other, -sc, ends))
     e = ends[order]
     starts = run_starts(e)
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
     good = np.zeros(len(e), dtype=bool)
     good[order] = rank < cap
     keep = good[: len(x)] | good[len(x):]
-    o = np.lexsort((y[keep], x[keep]))
+    o = lexsort_ints((y[keep], x[keep]))
     return x[keep][o], y[keep][o], score[keep][o], jac[keep][o]
 
 

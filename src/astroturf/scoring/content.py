@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import ural
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from astroturf.kernels.sweep import run_starts
+from astroturf.kernels.sweep import lexsort_ints, run_starts
 from astroturf.schema import STR_DTYPE
 
 KINDS = ("phrase", "hashtag", "domain", "repost_target")
@@ -104,7 +104,7 @@ def distinct_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame) < 2:
         return frame
     cols = [frame[c].to_numpy() for c in frame.columns]
-    order = np.lexsort(cols[::-1])  # stable: the first of equal rows comes first
+    order = lexsort_ints(cols[::-1])  # stable: the first of equal rows comes first
     keep = np.zeros(len(frame), bool)
     keep[order[run_starts(*(c[order] for c in cols))]] = True
     return frame[keep]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from astroturf.kernels.sweep import lexsort_ints
 from astroturf.scandata import ScanData
 from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE
 from astroturf.scoring.reasons import fmt_p
@@ -93,11 +94,11 @@ def member_flags(tests: pd.DataFrame, cid: np.ndarray, members: np.ndarray,
     lp = pairs["log10_p"].to_numpy()[link]
     item = _link_items(ev, pairs["pair"].to_numpy()[link])
     # one link per (outer account, item): the strongest
-    order = np.lexsort((lp, item, outer))
+    order = lexsort_ints((lp, item, outer))
     o, it, lv = outer[order], item[order], lp[order]
     first = np.r_[True, (o[1:] != o[:-1]) | (it[1:] != it[:-1])]
     o, lv = o[first], lv[first]
-    order = np.lexsort((lv, o))
+    order = lexsort_ints((lv, o))
     o, lv = o[order], lv[order]
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
     k = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1.0
@@ -119,7 +120,7 @@ def _link_items(ev: Evidence, pair_codes: np.ndarray) -> np.ndarray:
     srt = np.sort(pair_codes)
     hit = (pos < len(srt)) & (srt[np.minimum(pos, len(srt) - 1)] == r["pair"].to_numpy())
     rows = r[hit]
-    order = np.lexsort((rows["sig"].to_numpy(), rows["p"].to_numpy(), rows["pair"].to_numpy()))
+    order = lexsort_ints((rows["sig"].to_numpy(), rows["p"].to_numpy(), rows["pair"].to_numpy()))
     rows = rows.iloc[order]
     first = np.r_[True, rows["pair"].to_numpy()[1:] != rows["pair"].to_numpy()[:-1]]
     best = rows[first]
@@ -153,7 +154,7 @@ def best_pairs(pairs: pd.DataFrame, n: int) -> pd.DataFrame:
     acc = np.r_[pairs["a"].to_numpy(), pairs["b"].to_numpy()]
     partner = np.r_[pairs["b"].to_numpy(), pairs["a"].to_numpy()]
     lp = np.r_[pairs["log10_p"].to_numpy(), pairs["log10_p"].to_numpy()]
-    order = np.lexsort((partner, lp, acc))
+    order = lexsort_ints((partner, lp, acc))
     first = order[np.r_[True, acc[order][1:] != acc[order][:-1]]] if m else order
     out = pd.DataFrame({"partner": partner[first], "row": first % max(m, 1)},
                        index=acc[first])

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from astroturf.kernels.sweep import NAT, run_starts, utc_index
+from astroturf.kernels.sweep import NAT, lexsort_ints, run_starts, utc_index
 from astroturf.schema import EDGE_COLUMNS, EVIDENCE_PAIR_SEP, coerce_edges, empty_edges
 
 # how a channel's p-value is recomputed when one shared key is set aside (stats.cluster_test)
@@ -84,7 +84,7 @@ def profile_channel(signal: str, a: np.ndarray, b: np.ndarray, *, p_value: np.nd
             "last": np.full(n, NAT, np.int64)}
     frame = pd.DataFrame({**cols, **(extra or {})})
     keep = frame["a"].to_numpy() != frame["b"].to_numpy()
-    order = np.lexsort((frame["b"].to_numpy(), frame["a"].to_numpy()))
+    order = lexsort_ints((frame["b"].to_numpy(), frame["a"].to_numpy()))
     order = order[keep[order]]
     frame = frame.iloc[order].reset_index(drop=True)
     edges = ChannelEdges(signal=signal, frame=frame, null="single")
@@ -105,7 +105,7 @@ def relabel(edges: ChannelEdges, perm: np.ndarray) -> ChannelEdges:
     f = edges.frame
     a, b = perm[f["a"].to_numpy()], perm[f["b"].to_numpy()]
     frame = f.assign(a=np.minimum(a, b), b=np.maximum(a, b))
-    order = np.lexsort((frame["b"].to_numpy(), frame["a"].to_numpy()))
+    order = lexsort_ints((frame["b"].to_numpy(), frame["a"].to_numpy()))
     out = ChannelEdges(signal=edges.signal, frame=frame.iloc[order].reset_index(drop=True),
                        null=edges.null)
     if len(edges.ki_edge):

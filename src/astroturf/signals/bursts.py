@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from astroturf.kernels.keys import auto_max_p
+from astroturf.kernels.sweep import lexsort_ints
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 _NS_PER_HOUR = 3_600 * 10**9
@@ -76,7 +77,7 @@ def creation_burst_channel(sd, *, burst_hours: float = 24.0, max_neighbours: int
         return empty_channel("creation_burst")
     t = pd.to_datetime(acc["created_at"], utc=True)
     tn = to_ns(t)
-    order = np.lexsort((codes, tn))  # by time, ties by id: row order never matters
+    order = lexsort_ints((codes, tn))  # by time, ties by id: row order never matters
     tn, codes = tn[order], codes[order]
     h = int(burst_hours * _NS_PER_HOUR)
     i, j = _sweep(tn, h, max_neighbours)

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from astroturf.kernels.sweep import aggregate_pairs, key_account_counts, sweep_with_hot_keys
+from astroturf.kernels.sweep import (
+    aggregate_pairs,
+    key_account_counts,
+    lexsort_ints,
+    sweep_with_hot_keys,
+)
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, coerce_accounts, coerce_posts, empty_accounts
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
@@ -64,7 +69,7 @@ def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: flo
     if len(actions.post) < 2:
         return empty_channel(signal, "binomial")
     t = times[actions.post]
-    order = np.lexsort((actions.post, t, actions.key))
+    order = lexsort_ints((actions.post, t, actions.key))
     post, key, time = actions.post[order], actions.key[order], t[order]
     account = sd.acc[post]
     n_acc = sd.n_accounts
@@ -92,7 +97,7 @@ def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: flo
     out = ChannelEdges(signal=signal, frame=frame, null="binomial", ki_edge=agg.g_pair,
                        ki_key=agg.g_key, ki_events=agg.g_events)
     if evidence:
-        ev = np.lexsort((agg.g_first, agg.g_pair))
+        ev = lexsort_ints((agg.g_first, agg.g_pair))
         g = agg.g_pair[ev]
         starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1] if len(g) else np.zeros(0, np.int64)
         rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from astroturf.kernels.sweep import unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, unique_sorted
 from astroturf.signals.base import (
     ChannelEdges,
     account_codes,
@@ -129,7 +129,7 @@ def _profiles(counts: csr_matrix) -> np.ndarray:
 def _candidates(key: np.ndarray, order: np.ndarray, rows: np.ndarray,
                 max_neighbours: int) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows sharing ``key``, each paired with its next ``max_neighbours`` by ``order``."""
-    srt = np.lexsort((rows, order, key))
+    srt = lexsort_ints((rows, order, key))
     k, r = key[srt], rows[srt]
     end = np.searchsorted(k, k, side="right")
     n_right = np.minimum(end - np.arange(len(k)) - 1, max_neighbours)

@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, key_pairs, rarity_tail
 from astroturf.kernels.minhash import near_duplicate_pairs
-from astroturf.kernels.sweep import NAT, run_starts, unique_sorted, utc_index
+from astroturf.kernels.sweep import NAT, lexsort_ints, run_starts, unique_sorted, utc_index
 from astroturf.scandata import ScanData, Templates
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import configuration_null
@@ -90,7 +90,7 @@ def shared_key_channel(sd: ScanData, *, signal: str, key: np.ndarray, mask: np.n
     s_acc, s_key, s_pos = _stubs(sd, key, mask & (key >= 0))
     if rng is not None:
         s_acc = rewire_stubs(s_acc, rng)
-        order = np.lexsort((s_acc, s_key))
+        order = lexsort_ints((s_acc, s_key))
         s_acc, s_key, s_pos = s_acc[order], s_key[order], s_pos[order]
         dup = np.zeros(len(s_acc), bool)
         dup[1:] = (s_acc[1:] == s_acc[:-1]) & (s_key[1:] == s_key[:-1])
@@ -121,7 +121,7 @@ def _unit_rows(a: np.ndarray, b: np.ndarray, key: np.ndarray, unit: np.ndarray, 
     """Per pair: distinct units shared; one row per (pair, unit) with a representative key."""
     pair = a * np.int64(n_acc) + b
     u = unit[key]
-    order = np.lexsort((key, u, pair))
+    order = lexsort_ints((key, u, pair))
     pair, u, key = pair[order], u[order], key[order]
     first = run_starts(pair, u)
     pair, u, key = pair[first], u[first], key[first]
@@ -142,7 +142,7 @@ def _attach_evidence(out: ChannelEdges, sd: ScanData, s_acc: np.ndarray, s_key: 
     pa_ = s_pos[np.searchsorted(packed, r_key * np.int64(sd.n_accounts) + a)]
     pb = s_pos[np.searchsorted(packed, r_key * np.int64(sd.n_accounts) + b)]
     first = np.minimum(sd.t[pa_], sd.t[pb])
-    order = np.lexsort((first, r_edge))
+    order = lexsort_ints((first, r_edge))
     out.ev_edge, out.ev_a, out.ev_b = r_edge[order], pa_[order], pb[order]
     lo = np.full(len(f), np.iinfo(np.int64).max)
     hi = np.full(len(f), np.iinfo(np.int64).min)

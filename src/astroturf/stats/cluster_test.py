@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.special import gammaln
 from scipy.stats import binom, poisson
 
-from astroturf.kernels.sweep import unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, unique_sorted
 from astroturf.stats.fusion import Evidence, family_table, fisher_log10
 
 log = logging.getLogger("astroturf.stats.cluster_test")
@@ -75,7 +75,7 @@ def core_bounds(a: np.ndarray, b: np.ndarray, lp: np.ndarray, labels: np.ndarray
         return out
     nodes = unique_sorted(np.r_[a, b])
     ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
-    order = np.lexsort((ib, ia, lp))  # strongest first, ties by codes: Kruskal's order
+    order = lexsort_ints((ib, ia, lp))  # strongest first, ties by codes: Kruskal's order
     rank = np.empty(len(order), dtype=np.float64)
     rank[order] = np.arange(1, len(order) + 1)
     m = len(nodes)
@@ -88,7 +88,7 @@ def core_bounds(a: np.ndarray, b: np.ndarray, lp: np.ndarray, labels: np.ndarray
     comm = labels[nodes[ea]]
     n_arr = n[comm] if isinstance(n, np.ndarray) else n
     bound = log10_scan_bound(sizes, elp, n=n_arr)
-    o = np.lexsort((np.arange(len(bound)), bound, comm))
+    o = lexsort_ints((np.arange(len(bound)), bound, comm))
     first = np.r_[True, comm[o][1:] != comm[o][:-1]]
     best = o[first]
     out = pd.DataFrame({"log10_p": bound[best], "core_size": sizes[best],

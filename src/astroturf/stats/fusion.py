@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from astroturf.kernels.sweep import run_starts, unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
 from astroturf.signals.base import ChannelEdges
 
 FAMILIES: dict[str, str] = {
@@ -186,7 +186,7 @@ def family_table(ev: Evidence, rows: pd.DataFrame) -> pd.DataFrame:
                     rows["p"].to_numpy(float))
     nf = np.int64(len(ev.families))
     packed = pair * nf + fam
-    order = np.lexsort((p, packed))
+    order = lexsort_ints((p, packed))
     packed, p = packed[order], p[order]
     first = run_starts(packed)
     key, best = packed[first], p[first]
@@ -227,7 +227,7 @@ def _merge_shared_posts(ev: Evidence, rows: pd.DataFrame, t: pd.DataFrame) -> pd
     if not prs:
         return t
     pr, fm, po = np.concatenate(prs), np.concatenate(fms), np.concatenate(posts)
-    order = np.lexsort((fm, po, pr))
+    order = lexsort_ints((fm, po, pr))
     pr, fm, po = pr[order], fm[order], po[order]
     new = run_starts(pr, po, fm)  # distinct (pair, post, family)
     pr, fm, po = pr[new], fm[new], po[new]
@@ -342,7 +342,7 @@ def fuse_pairs(ev: Evidence, *, light: bool = False) -> pd.DataFrame:
             "log10_p", "p_combined", "q_value") else float) for c in PAIR_COLUMNS})
     lp = fuse(ev)
     pair = r["pair"].to_numpy(np.int64)
-    order = np.lexsort((r["sig"].to_numpy(), r["p"].to_numpy(), pair))
+    order = lexsort_ints((r["sig"].to_numpy(), r["p"].to_numpy(), pair))
     ps, sigs = pair[order], r["sig"].to_numpy()[order]
     starts = run_starts(ps)
     upair = ps[starts]

@@ -27,6 +27,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import binom, poisson
 
+from astroturf.kernels.sweep import lexsort_ints
+
 
 def sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str = "left",
                   order: np.ndarray | None = None) -> np.ndarray:
@@ -68,7 +70,7 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
     n_acc = int(account.max()) + 1
     n_keys = np.int64(key.max()) + 1
     codes = account * n_keys + key
-    order = np.lexsort((time, codes))
+    order = lexsort_ints((time, codes))
     codes, t = codes[order], time[order]
     first = np.r_[True, codes[1:] != codes[:-1]]
     starts = np.flatnonzero(first)
@@ -150,7 +152,7 @@ def pair_probes(a: np.ndarray, b: np.ndarray, account: np.ndarray, time: np.ndar
     other = np.where(cnt[a] <= cnt[b], b, a)
     t0 = float(time.min())
     span = (float(time.max()) - t0) / 1e9 + 2.0 * pad_ns / 1e9 + 10.0
-    order = np.lexsort((time, account))
+    order = lexsort_ints((time, account))
     acc_s = account[order]
     line = acc_s * span + (time[order] - t0) / 1e9
     t_start = np.cumsum(cnt) - cnt
