@@ -177,7 +177,7 @@ def _dict_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def encode(data: Dataset, *, min_text_chars: int = 20,
            neardup: NearDupParams | None = None) -> ScanData:
     """The ScanData of a canonical Dataset (posts without account or time are ignored)."""
-    from astroturf.signals.normalize import fuzzy_from_normal, normalize_arrow
+    from astroturf.signals.normalize import fuzzy_from_normal, normalize_arrow, per_slice
 
     posts = data.posts
     t_all = time_ns(posts["created_at"])
@@ -195,13 +195,13 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
     raw_codes, raw_dict = _dict_codes(sub.arrow("text"))
     if len(raw_dict) == 0:  # no text at all: one empty dictionary entry keeps shapes simple
         raw_dict = pa.array([""], type=pa.large_string())
-    norm = normalize_arrow(raw_dict)
+    norm = per_slice(normalize_arrow, raw_dict)
     norm_codes, norm_dict = _dict_codes(norm)
     norm_of_post = np.where(raw_codes >= 0, norm_codes[np.maximum(raw_codes, 0)], -1)
     norm_len = pc.utf8_length(norm_dict).fill_null(0).to_numpy(zero_copy_only=False)
     norm_of_post = np.where((norm_of_post >= 0) & (norm_len[np.maximum(norm_of_post, 0)] > 0),
                             norm_of_post, -1)
-    fz = fuzzy_from_normal(norm_dict)
+    fz = per_slice(fuzzy_from_normal, norm_dict)
     fz_codes, fz_dict = _dict_codes(fz)
     fz_len = pc.utf8_length(fz_dict).fill_null(0).to_numpy(zero_copy_only=False)
     fz_of_post = np.where(norm_of_post >= 0, fz_codes[np.maximum(norm_of_post, 0)], -1)

@@ -14,12 +14,15 @@ peers we match (QUT toolkit, CooRTweet) compare texts after exactly this kind of
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from ural import normalize_url
+
+from astroturf.kernels.threads import n_threads, thread_map
 
 logger = logging.getLogger("astroturf.signals.normalize")
 
@@ -78,6 +81,17 @@ def fuzzy_from_normal(arr: pa.Array) -> pa.Array:
 
 
 _normalize_arrow = normalize_arrow
+
+
+def per_slice(fn: Callable[[pa.Array], pa.Array], arr: pa.Array, *,
+              min_slice: int = 100_000) -> pa.Array:
+    """``fn(arr)`` for an element-wise ``fn``, on slices of ``arr`` side by side (RE2 and
+    Arrow's string kernels release the GIL): one slice per core, joined in order."""
+    step = max(min_slice, -(-len(arr) // n_threads()))
+    if len(arr) <= step:
+        return fn(arr)
+    parts = thread_map(lambda lo: fn(arr.slice(lo, step)), range(0, len(arr), step))
+    return pa.concat_arrays(parts)
 
 
 def _squeeze(s: pa.Array) -> pa.Array:
