@@ -67,11 +67,18 @@ def main() -> None:
     ap.add_argument("--map", action="append", default=[], help="column mapping, as for scan")
     ap.add_argument("--sample", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-bucket", type=int, default=None,
+                    help="LSH bucket bound (default: the scan's)")
+    ap.add_argument("--hashes", type=int, default=None,
+                    help="MinHash size; bands = hashes / rows (default: the scan's)")
     args = ap.parse_args()
     data = read_dataset([args.export], mapping=parse_map(args.map))
     sd = encode(data)
     texts = np.asarray(sd.fuzzy_texts, dtype=object)
     p = NearDupParams()
+    p = replace(p, max_bucket=args.max_bucket or p.max_bucket, n_hashes=args.hashes or p.n_hashes)
+    print(f"max_bucket {p.max_bucket}, {p.n_hashes} hashes ({p.n_hashes // p.rows} bands of "
+          f"{p.rows})")
     t0 = time.perf_counter()
     whole = near_duplicate_pairs(texts, p)
     dt = time.perf_counter() - t0

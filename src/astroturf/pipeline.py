@@ -88,13 +88,25 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
         out = timer.run("signals (dask)", lambda: on_dask(client, sd, params, runnable))
     else:
         out = {}
-        for spec in chosen:
+        # the template families (the near-duplicate search, the longest step) are built on a
+        # thread of their own while the signals that do not read them run
+        prefetch = None
+        if any(s.uses_templates and s.name in runnable for s in chosen):
+            from concurrent.futures import ThreadPoolExecutor
+
+            prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="astroturf")
+            built = prefetch.submit(sd.templates)
+        for spec in sorted(chosen, key=lambda s: (bool(s.derived_from), s.uses_templates)):
             if spec.name not in runnable:
                 continue
             kw = {"sources": [out[n] for n in spec.derived_from if n in out]} if (
                 spec.derived_from) else {}
             out[spec.name] = timer.run(f"signal {spec.name}",
                                        lambda spec=spec, kw=kw: spec.run(sd, params, **kw))
+        if prefetch is not None:
+            built.result()  # its error, if any, is raised here
+            prefetch.shutdown()
+        out = {s.name: out[s.name] for s in chosen if s.name in out}  # the usual order
     for name, ch in out.items():
         status[name] = f"ran: {len(ch)} edges"
     for spec in SIGNALS:

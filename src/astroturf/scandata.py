@@ -12,6 +12,7 @@ Post arrays are aligned with that canonical order; ``row`` maps back to ``Datase
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -58,6 +59,9 @@ class Templates:
 
 # posts columns the signals read (clients, rhythm, account features); the rest is encoded
 WORKER_POST_COLUMNS = ("account_id", "created_at", "kind", "client")
+
+
+_TEMPLATES_LOCK = threading.Lock()  # module-level: ScanData is pickled for Dask workers
 
 
 @dataclass
@@ -114,12 +118,14 @@ class ScanData:
         return np.where(ok, pos, -1).astype(np.int64)
 
     def templates(self) -> Templates:
-        """Template families, computed on first use (the MinHash/LSH work happens once)."""
-        if self._templates is None:
-            from astroturf.signals.templates import build_templates
+        """Template families, computed on first use (the MinHash/LSH work happens once; a
+        caller arriving while another thread builds them waits for that build)."""
+        with _TEMPLATES_LOCK:
+            if self._templates is None:
+                from astroturf.signals.templates import build_templates
 
-            self._templates = build_templates(self)
-        return self._templates
+                self._templates = build_templates(self)
+            return self._templates
 
 
 def _account_codes(data: Dataset, post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

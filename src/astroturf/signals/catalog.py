@@ -34,6 +34,7 @@ class SignalSpec:
     kind: str  # windowed | key | profile | derived
     run: Runner
     derived_from: tuple[str, ...] = ()
+    uses_templates: bool = False  # reads ScanData.templates() (built once, may be prefetched)
 
 
 def _windowed(name: str) -> Runner:
@@ -134,13 +135,13 @@ SIGNALS: tuple[SignalSpec, ...] = (
                "same hashtag set within the window", "windowed", _windowed("co_hashtag")),
     SignalSpec("near_dup_sync", "coordination", ("posts.text",),
                "near-duplicate (templated) texts within the window", "windowed",
-               _windowed("near_dup_sync")),
+               _windowed("near_dup_sync"), uses_templates=True),
     SignalSpec("template_reuse", "coordination", ("posts.text",),
                "the same text reused at any time (each template counts once)", "key",
-               _key("template_reuse")),
+               _key("template_reuse"), uses_templates=True),
     SignalSpec("app_boilerplate", "profile", ("posts.text",),
                "the same app-generated template (slots filled by each user): a shared app",
-               "key", _key("app_boilerplate")),
+               "key", _key("app_boilerplate"), uses_templates=True),
     SignalSpec("creation_burst", "profile", ("accounts.created_at",),
                "accounts created unusually close together", "profile",
                _profile(_bursts, "creation")),
