@@ -89,7 +89,9 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
     else:
         out = {}
         # the template families (the near-duplicate search, the longest step) are built on a
-        # thread of their own while the signals that do not read them run
+        # thread of their own while the co-action signals before the first reader run (the
+        # order is kept: moved past the profile signals, the build overlapped their ~1 GB
+        # of blocking pairs on full-profile data)
         from astroturf.kernels.threads import n_threads
 
         prefetch = None
@@ -98,7 +100,7 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
 
             prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="astroturf")
             built = prefetch.submit(sd.templates)
-        for spec in sorted(chosen, key=lambda s: (bool(s.derived_from), s.uses_templates)):
+        for spec in chosen:
             if spec.name not in runnable:
                 continue
             kw = {"sources": [out[n] for n in spec.derived_from if n in out]} if (
@@ -108,7 +110,6 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
         if prefetch is not None:
             built.result()  # its error, if any, is raised here
             prefetch.shutdown()
-        out = {s.name: out[s.name] for s in chosen if s.name in out}  # the usual order
     for name, ch in out.items():
         status[name] = f"ran: {len(ch)} edges"
     for spec in SIGNALS:
