@@ -118,6 +118,10 @@ def test_bad_map_and_bad_option_exit_2(tmp_path: Path, sample_path: Path) -> Non
     assert r2.exit_code == 2 and "fdr" in r2.stderr
     r3 = runner.invoke(main, ["scan", str(sample_path), "--signals", "co_nothing"])
     assert r3.exit_code == 2 and "co_nothing" in r3.stderr
+    r4 = runner.invoke(main, ["scan", str(sample_path), "-o", str(tmp_path / "o")],
+                       env={"ASTROTURF_THREADS": "two"})
+    assert r4.exit_code == 2 and "ASTROTURF_THREADS" in r4.stderr
+    assert "Traceback" not in r4.stderr and not (tmp_path / "o").exists()
 
 
 def test_never_writes_over_an_input(tmp_path: Path, small_scan: Path) -> None:

@@ -98,6 +98,10 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
                                  hint=f"known settings: {', '.join(sorted(known))}")
             values[key] = _convert(key, value, str(path))
     env = os.environ if env is None else env
+    threads = env.get("ASTROTURF_THREADS", "").strip()
+    if threads and not (threads.isdigit() and int(threads) > 0):  # kernels.threads reads it
+        raise UsageError(f"ASTROTURF_THREADS must be a positive integer, got {threads!r}",
+                         hint="e.g. ASTROTURF_THREADS=1 (one core), or unset it for all cores")
     for key in known:
         var = f"ASTROTURF_{key.upper()}"
         if var in env:

@@ -92,24 +92,27 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
         # thread of their own while the co-action signals before the first reader run (the
         # order is kept: moved past the profile signals, the build overlapped their ~1 GB
         # of blocking pairs on full-profile data)
+        from concurrent.futures import ThreadPoolExecutor
+
         from astroturf.kernels.threads import n_threads
 
-        prefetch = None
-        if n_threads() > 1 and any(s.uses_templates and s.name in runnable for s in chosen):
-            from concurrent.futures import ThreadPoolExecutor
-
-            prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="astroturf")
-            built = prefetch.submit(sd.templates)
-        for spec in chosen:
-            if spec.name not in runnable:
-                continue
-            kw = {"sources": [out[n] for n in spec.derived_from if n in out]} if (
-                spec.derived_from) else {}
-            out[spec.name] = timer.run(f"signal {spec.name}",
-                                       lambda spec=spec, kw=kw: spec.run(sd, params, **kw))
-        if prefetch is not None:
-            built.result()  # its error, if any, is raised here
-            prefetch.shutdown()
+        prefetch = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="astroturf")
+                    if n_threads() > 1 and any(s.uses_templates and s.name in runnable
+                                               for s in chosen) else None)
+        try:
+            built = prefetch.submit(sd.templates) if prefetch is not None else None
+            for spec in chosen:
+                if spec.name not in runnable:
+                    continue
+                kw = {"sources": [out[n] for n in spec.derived_from if n in out]} if (
+                    spec.derived_from) else {}
+                out[spec.name] = timer.run(f"signal {spec.name}",
+                                           lambda spec=spec, kw=kw: spec.run(sd, params, **kw))
+            if built is not None:
+                built.result()  # its error, if any, is raised here
+        finally:
+            if prefetch is not None:
+                prefetch.shutdown()
     for name, ch in out.items():
         status[name] = f"ran: {len(ch)} edges"
     for spec in SIGNALS:

@@ -30,7 +30,7 @@ from rapidfuzz.process import cpdist
 
 from astroturf.kernels.keys import pairs_within_groups
 from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
-from astroturf.kernels.threads import n_threads, thread_map
+from astroturf.kernels.threads import spans, thread_map
 
 log = logging.getLogger("astroturf.kernels.minhash")
 
@@ -91,14 +91,14 @@ def common_slots(texts: np.ndarray, *, k: int, max_df: float, min_count: int = 1
     step = max(1, len(texts) // sample)
     part = texts[::step]
 
-    def distinct_slots(lo: int) -> np.ndarray:  # (text << 40 | slot), once per text
-        h, n_sh = gram_hashes(part[lo:lo + chunk], k)
-        own = np.repeat(np.arange(lo, lo + len(n_sh), dtype=np.uint64), n_sh)
+    def distinct_slots(rows: slice) -> np.ndarray:  # (text << 40 | slot), once per text
+        h, n_sh = gram_hashes(part[rows], k)
+        own = np.repeat(np.arange(rows.start, rows.stop, dtype=np.uint64), n_sh)
         return unique_sorted(own << np.uint64(40) | (h >> np.uint64(42)))
 
-    chunk = max(1, -(-len(part) // (2 * n_threads())))  # text ranges: sorted pieces join sorted
-    once = np.concatenate([np.zeros(0, np.uint64),
-                           *thread_map(distinct_slots, range(0, len(part), chunk))])
+    # pieces over text ranges: each sorted piece joins the next one still sorted
+    once = np.concatenate([np.zeros(0, np.uint64), *thread_map(distinct_slots,
+                                                                spans(len(part)))])
     df = np.bincount((once & np.uint64(_SLOTS - 1)).astype(np.int64), minlength=_SLOTS)
     return df > max(min_count / step, max_df * len(part), 2.0)
 
@@ -272,9 +272,8 @@ def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: i
     A property of each pair: blocks of pairs are computed side by side, joined in order."""
     if len(x) == 0:
         return np.zeros(0)
-    step = max(_JACCARD_BLOCK, -(-len(x) // n_threads()))
-    return np.concatenate(thread_map(lambda lo: _jaccard_block(
-        texts, x[lo:lo + step], y[lo:lo + step], k, common), range(0, len(x), step)))
+    return np.concatenate(thread_map(lambda part: _jaccard_block(
+        texts, x[part], y[part], k, common), spans(len(x), min_size=_JACCARD_BLOCK)))
 
 
 _JACCARD_BLOCK = 50_000
@@ -290,7 +289,7 @@ def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
     h, own = h[keep], own[keep]
     # distinct shingles per text, as one sorted (text, hash) array
-    order = lexsort_ints((h, own))
+    order = np.lexsort((h, own))  # 64-bit hashes: nothing to pack
     h, own = h[order], own[order]
     first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
     h, own = h[first], own[first]
@@ -307,7 +306,7 @@ def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
         rows.append(p)
         hashes.append(h[pos])
     p, hh = np.concatenate(rows), np.concatenate(hashes)
-    order = lexsort_ints((hh, p))
+    order = np.lexsort((hh, p))
     p, hh = p[order], hh[order]
     dup = (p[1:] == p[:-1]) & (hh[1:] == hh[:-1])
     inter = np.bincount(p[1:][dup], minlength=len(x))

@@ -37,3 +37,10 @@ def thread_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return [fn(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="astroturf") as pool:
         return list(pool.map(fn, items))
+
+
+def spans(n: int, *, min_size: int = 1) -> list[slice]:
+    """``range(n)`` cut into one slice per thread, none under ``min_size`` (so that small
+    inputs stay one block and pay no thread start-up)."""
+    step = max(min_size, -(-n // n_threads()), 1)
+    return [slice(lo, min(lo + step, n)) for lo in range(0, n, step)]

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ural import normalize_url
 
-from astroturf.kernels.threads import n_threads, thread_map
+from astroturf.kernels.threads import spans, thread_map
 
 logger = logging.getLogger("astroturf.signals.normalize")
 
@@ -87,11 +87,10 @@ def per_slice(fn: Callable[[pa.Array], pa.Array], arr: pa.Array, *,
               min_slice: int = 100_000) -> pa.Array:
     """``fn(arr)`` for an element-wise ``fn``, on slices of ``arr`` side by side (RE2 and
     Arrow's string kernels release the GIL): one slice per core, joined in order."""
-    step = max(min_slice, -(-len(arr) // n_threads()))
-    if len(arr) <= step:
+    parts = spans(len(arr), min_size=min_slice)
+    if len(parts) <= 1:
         return fn(arr)
-    parts = thread_map(lambda lo: fn(arr.slice(lo, step)), range(0, len(arr), step))
-    return pa.concat_arrays(parts)
+    return pa.concat_arrays(thread_map(lambda part: fn(arr[part]), parts))
 
 
 def _squeeze(s: pa.Array) -> pa.Array:

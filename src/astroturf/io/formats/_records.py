@@ -387,24 +387,15 @@ def latest_sightings(accounts: pd.DataFrame, posters: pd.Series) -> pd.DataFrame
     tie-breaks, and each field's winner is found by position: no frame-wide take and no
     groupby over all the sightings.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from astroturf.io.split import sort_order
 
-    from astroturf.io.split import sort_key
-
-    ids = pa.array(posters.dropna().unique())
-    ids = pd.Series(ids.take(pc.sort_indices(ids)).to_numpy(zero_copy_only=False),
-                    dtype="str")  # code-point order, as groupby(sort=True) has it
+    ids = pd.Series(posters.dropna().unique(), dtype="str").sort_values(
+        kind="stable", ignore_index=True)  # code-point order, as groupby(sort=True) has it
     rank = pd.Index(ids).get_indexer(accounts["account_id"])
     if (rank < 0).any():  # posters only (mentioned, reposted accounts are left out)
         accounts, rank = accounts[rank >= 0], rank[rank >= 0]
     fields = ACCOUNT_COLUMNS[1:]
-    keys = {"rank": pa.array(rank.astype(np.int64)), "seen": pa.array(accounts["seen"].to_numpy(
-        dtype=np.int64))}
-    keys |= {f"v{i}": sort_key(accounts[c]) for i, c in enumerate(fields)}
-    keys["pos"] = pa.array(np.arange(len(accounts), dtype=np.int64))
-    order = pc.sort_indices(pa.table(keys), sort_keys=[(k, "ascending", "at_start")
-                                                       for k in keys]).to_numpy()
+    order = sort_order(accounts.assign(_rank=rank), ["_rank", "seen", *fields])
     ranks = rank[order]
     every = pd.RangeIndex(len(ids))
     out = {"account_id": ids}
