@@ -19,6 +19,7 @@ from astroturf.config import ScanParams, null_copies_for
 from astroturf.errors import UsageError
 from astroturf.kernels.keys import auto_max_p
 from astroturf.kernels.minhash import NearDupParams
+from astroturf.kernels.threads import Job, side_jobs
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, ScanResult
 from astroturf.signals.base import ChannelEdges, empty_channel
@@ -52,6 +53,24 @@ class _Timer:
         out = fn()
         self.timings[label] = self.timings.get(label, 0.0) + time.perf_counter() - start
         return out
+
+    def beside(self, submit: Callable[[Callable[[], object]], Job], label: str,
+               fn: Callable[[], object]) -> Callable[[], object]:
+        """``fn`` as a side job (kernels.threads.side_jobs): its own seconds are timed under
+        ``label``; progress is reported when its value is taken."""
+        def timed() -> tuple[object, float]:
+            start = time.perf_counter()
+            return fn(), time.perf_counter() - start
+
+        job = submit(timed)
+
+        def value() -> object:
+            out, seconds = job.result()
+            if self.progress:
+                self.progress(f"{label} ...")
+            self.timings[label] = self.timings.get(label, 0.0) + seconds
+            return out
+        return value
 
 
 def selected_signals(params: ScanParams) -> list[SignalSpec]:
@@ -324,9 +343,15 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     sd = timer.run("encode posts", lambda: encode(
         data, min_text_chars=params.min_text_chars,
         neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed)))
-    with engine_client(params) as client:
+    with engine_client(params) as client, side_jobs() as submit:
         channels, status = run_signals(sd, params, timer=timer, client=client)
+        # stages that need neither the calibration nor each other run beside it
+        features = timer.beside(submit, "account features",
+                                lambda: account_features(data.posts, data.accounts))
+        templates = timer.beside(submit, "template groups", lambda: template_groups(sd) if (
+            "template_reuse" in channels) else None)
         runs, g = null_runs(sd, params, channels, timer=timer, client=client)
+        features_out, templates_out = features(), templates()
     ev = collect(list(channels.values()), sd.n_accounts, max_p=auto_max_p(sd.n_accounts))
     analytic = timer.run("fuse pairs", lambda: fuse_pairs(ev))
     pairs = calibrate_pairs(analytic, g)
@@ -342,20 +367,15 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     cid = cluster_of_account(tests, labels)
     flagged = member_flags(tests, cid, flagged_members(tests, merges), pairs, ev,
                            fdr=params.fdr)
-    features = timer.run("account features",
-                         lambda: account_features(data.posts, data.accounts))
     accounts_out = timer.run("accounts table", lambda: accounts_table(
-        sd, ev, pairs, tests, cid, features, flagged))
+        sd, ev, pairs, tests, cid, features_out, flagged))
     clusters_out = timer.run("clusters table", lambda: clusters_table(
-        sd, ev, pairs, tests, cid, features, fdr=params.fdr, burst_hours=params.burst_hours,
-        window=params.window))
+        sd, ev, pairs, tests, cid, features_out, fdr=params.fdr,
+        burst_hours=params.burst_hours, window=params.window))
     edges_out = timer.run("reported edges", lambda: reported_edges(
         sd, ev, pairs, cid, fdr=params.fdr, max_evidence=params.max_evidence))
     evidence = timer.run("evidence", lambda: build_evidence(
         edges_out, data.posts, max_per_edge=params.max_evidence))
-    templates = None
-    if "template_reuse" in channels:
-        templates = timer.run("template groups", lambda: template_groups(sd))
     # what each cluster pushes and answers, and the chart aggregates (after the evidence:
     # the timelines mark its synchronised moments)
     clusters_out, details = timer.run("cluster details", lambda: scan_details(
@@ -373,5 +393,5 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
         "calibration": calibration_summary(tests, null, params),
     }
     return ScanResult(accounts=accounts_out, clusters=clusters_out, edges=edges_out,
-                      evidence=evidence, signals=status, manifest=manifest, templates=templates,
+                      evidence=evidence, signals=status, manifest=manifest, templates=templates_out,
                       timings=timings, details=details)

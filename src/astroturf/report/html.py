@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from astroturf import __version__
+from astroturf.kernels.sweep import lexsort_ints, run_starts
 from astroturf.report import cluster_view as V
 from astroturf.report.charts import overview_svg, signal_colours
 from astroturf.report.focus import focus_rows
@@ -76,23 +79,72 @@ def _members(acc: pd.DataFrame, cid: str, limit: int, focus: set[str],
     return rows, max(len(m) - limit, 0)
 
 
-def _evidence(ev: pd.DataFrame, cid: str, handles: dict, members: list[dict], limit: int,
-              max_text: int) -> list[dict]:
-    """Up to ``limit`` rows: first one row for each shown member (so every member links to its
-    evidence), then the first item of every pair before the second of any; quotable posts
-    before profile comparisons."""
-    e = ev[ev["cluster_id"] == cid]
-    # posts before profile comparisons: they are what a reader can quote
-    e = e.assign(_rank=e.groupby(["signal", "account_a", "account_b"], sort=False).cumcount(),
-                 _profile=e["post_a"].isna())
-    e = e.sort_values(["_rank", "_profile", "signal", "account_a", "account_b"], kind="stable")
-    first = pd.concat([e[["account_a"]].set_axis(["who"], axis=1).assign(_i=range(len(e))),
-                       e[["account_b"]].set_axis(["who"], axis=1).assign(_i=range(len(e)))])
-    wanted = first[first["who"].isin([m["account_id"] for m in members])]
-    cover = wanted.sort_values("_i", kind="stable").drop_duplicates("who")["_i"]
-    order = pd.unique(pd.concat([pd.Series(sorted(set(cover)), dtype="int64"),
-                                 pd.Series(range(len(e)), dtype="int64")]))[:limit]
-    e = e.iloc[sorted(order)]
+@dataclass
+class EvidenceIndex:
+    """Where each shown cluster's evidence is: ``rows[cid]`` are positions in the evidence
+    table in display order; ``a`` / ``b`` the codes of account_a / account_b at every
+    position (codes index ``ids``, the sorted account ids; -1 outside the shown clusters)."""
+
+    rows: dict[str, np.ndarray]
+    a: np.ndarray
+    b: np.ndarray
+    ids: pd.Index
+
+
+def evidence_order(ev: pd.DataFrame, cids: list[str]) -> EvidenceIndex:
+    """Display order of every shown cluster's evidence: the n-th item of every (signal, pair)
+    before the (n+1)-th of any, quotable posts before profile comparisons, then signal and
+    pair; ties keep the table's order. One sort of integer codes for all clusters (a pandas
+    sort and groupby per cluster cost seconds at 1M posts)."""
+    none = np.full(len(ev), -1, np.int64)
+    if len(ev) == 0 or not cids:
+        return EvidenceIndex({}, none, none, pd.Index([], dtype=object))
+    code = pd.Index(cids).get_indexer(ev["cluster_id"].astype("str").fillna(""))
+    rows = np.flatnonzero(code >= 0)
+    cl, n = code[rows], len(rows)
+    sig = _sorted_codes(ev["signal"].iloc[rows])[0]
+    who, ids = _sorted_codes(pd.concat([ev["account_a"].iloc[rows], ev["account_b"].iloc[rows]]))
+    a, b = who[:n], who[n:]
+    grouped = lexsort_ints((b, a, sig, cl))  # stable: rows of a group keep the table order
+    starts = run_starts(cl[grouped], sig[grouped], a[grouped], b[grouped])
+    rank = np.empty(n, np.int64)
+    rank[grouped] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    profile = ev["post_a"].iloc[rows].isna().to_numpy()
+    order = lexsort_ints((b, a, sig, profile, rank, cl))
+    bounds = np.searchsorted(cl[order], np.arange(len(cids) + 1))
+    full_a, full_b = none.copy(), none.copy()
+    full_a[rows], full_b[rows] = a, b
+    return EvidenceIndex({c: rows[order[bounds[i]:bounds[i + 1]]] for i, c in enumerate(cids)
+                          if bounds[i + 1] > bounds[i]}, full_a, full_b, ids)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes in the sort order of the values (missing last, as a stable sort puts them), and
+    the distinct values."""
+    codes, uniq = pd.factorize(values.astype("str"), sort=True)
+    return np.where(codes < 0, len(uniq), codes).astype(np.int64), pd.Index(uniq)
+
+
+def _evidence(ev: pd.DataFrame, index: EvidenceIndex, cid: str, handles: dict,
+              members: list[dict], limit: int, max_text: int) -> list[dict]:
+    """Up to ``limit`` of the cluster's evidence rows in display order (``evidence_order``):
+    first one row for each shown member (so every member links to its evidence), then the
+    others in order."""
+    shown = index.rows[cid]
+    wanted = index.ids.get_indexer([m["account_id"] for m in members])
+    who = np.concatenate([index.a[shown], index.b[shown]])
+    hit = np.flatnonzero(np.isin(who, wanted[wanted >= 0]))
+    position = hit % len(shown)
+    # each member's first position: a stable sort by member, then position
+    first = lexsort_ints((position, who[hit])) if len(hit) else hit
+    keep = np.r_[True, who[hit][first][1:] != who[hit][first][:-1]] if len(hit) else hit
+    cover = np.unique(position[first[keep]])
+    if len(cover) >= limit:
+        chosen = cover[:limit]
+    else:
+        rest = np.setdiff1d(np.arange(min(len(shown), limit + len(cover))), cover)
+        chosen = np.sort(np.r_[cover, rest[: limit - len(cover)]])
+    e = ev.iloc[shown[chosen]]
     return [{
         "signal": clean(r.signal), "profile": pd.isna(r.post_a), "id": f"ev-{cid}-{i}",
         "account_a": clean(r.account_a), "account_b": clean(r.account_b),
@@ -135,8 +187,8 @@ def _clusters(result: ScanResult, *, max_clusters: int, max_members: int, max_ev
     cids = [clean(c) for c in ranked["cluster_id"]] if len(ranked) else []
     acc = _prepared_accounts(result, cids)
     handles = dict(zip(acc["account_id"], acc["handle"].fillna(acc["account_id"]), strict=True))
-    ev_of, edges_of = _by_cluster(result.evidence, cids), _by_cluster(result.edges, cids)
-    no_ev, no_edges = result.evidence.iloc[:0], result.edges.iloc[:0]
+    ev_index, edges_of = evidence_order(result.evidence, cids), _by_cluster(result.edges, cids)
+    no_edges = result.edges.iloc[:0]
     details = result.details or {}
     population = details.get("population")
     window = dict((result.manifest or {}).get("parameters") or {}).get("window", 60)
@@ -144,10 +196,9 @@ def _clusters(result: ScanResult, *, max_clusters: int, max_members: int, max_ev
     for cid, (_, row) in zip(cids, ranked.iterrows(), strict=True):  # at most max_clusters
         d = (details.get("clusters") or {}).get(cid)
         members, more = _members(acc, cid, max_members, focus, (d or {}).get("profiles") or {})
-        ev = ev_of.get(cid, no_ev)
         edges = edges_of.get(cid, no_edges)
-        evidence = _evidence(ev, cid, handles, members, max_evidence, max_text) if len(ev) \
-            else []
+        evidence = _evidence(result.evidence, ev_index, cid, handles, members, max_evidence,
+                             max_text) if cid in ev_index.rows else []
         _link_members(members, evidence)
         head = V.headline(row)
         out.append({

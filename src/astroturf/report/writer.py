@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from astroturf.errors import OutputError, UsageError
+from astroturf.kernels.threads import side_jobs
 from astroturf.report.atomic import atomic_write_text, check_not_input
 from astroturf.report.graphfile import GRAPH_FORMATS, write_graph
 from astroturf.report.html import render_html
@@ -96,11 +97,20 @@ def write_report(result: ScanResult, outdir: str | os.PathLike[str], *, inputs: 
     for path in planned:
         check_not_input(path, inputs)
     _prepare_outdir(outdir)
-    written = write_tables(result, outdir, formats=tuple(formats))
-    for fmt in _graph_formats(graph):
-        written.append(write_graph(result, outdir / f"{GRAPH_STEM}{GRAPH_FORMATS[fmt]}", fmt=fmt))
-    if html:
-        written.append(atomic_write_text(outdir / HTML_NAME, render_html(result, focus=focus)))
+
+    def tables_and_graphs() -> list[Path]:
+        paths = write_tables(result, outdir, formats=tuple(formats))
+        return paths + [write_graph(result, outdir / f"{GRAPH_STEM}{GRAPH_FORMATS[fmt]}",
+                                    fmt=fmt) for fmt in _graph_formats(graph)]
+
+    # the tables (Arrow's CSV writer, mostly outside the GIL) are written while the report
+    # (Python) is rendered
+    with side_jobs() as submit:
+        files = submit(tables_and_graphs)
+        page = render_html(result, focus=focus) if html else None
+        written = files.result()
+    if page is not None:
+        written.append(atomic_write_text(outdir / HTML_NAME, page))
     manifest = {**(result.manifest or {}), "outputs": describe_outputs(written, outdir)}
     written.append(atomic_write_text(outdir / MANIFEST_NAME, manifest_json(manifest)))
     log.info("wrote %d files to %s", len(written), outdir)
