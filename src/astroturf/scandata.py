@@ -76,7 +76,7 @@ class ScanData:
     post_id: pa.Array  # large_string, canonical order (arrow: a tenth of Python strings)
     text_key: np.ndarray  # exact normalised text code (-1: none or repost)
     fuzzy: np.ndarray  # fuzzy text code (-1: none, repost, or shorter than min_text_chars)
-    fuzzy_texts: np.ndarray  # distinct fuzzy texts, indexed by fuzzy code
+    fuzzy_texts: pa.LargeStringArray  # distinct fuzzy texts, indexed by fuzzy code
     repost_key: np.ndarray  # repost target code (-1: not a repost)
     reply_key: np.ndarray  # reply target code (-1: not a reply)
     tag_key: np.ndarray  # hashtag-set code (-1: fewer than 2 hashtags, or a repost)
@@ -128,21 +128,23 @@ class ScanData:
             return self._templates
 
 
-def _account_codes(data: Dataset, post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted unique account ids of posts and accounts, code of each given post account id).
+def _account_codes(data: Dataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique account ids of posts and accounts, code of the account of each post at
+    ``rows``).
 
-    Hash factorisation of the strings, then a sort of the distinct ids only (comparing a
-    million Python strings in a searchsorted is the slow way).
+    Arrow dictionary encoding of the id column, then a sort of the distinct ids only (UTF-8
+    byte order is code-point order, so it is Python's order): no Python string per post.
     """
-    parts = [post_ids]
+    parts = [_arrow(data.posts["account_id"])]
     if "account_id" in data.accounts.columns:
-        parts.append(data.accounts["account_id"].dropna().astype("str").to_numpy(dtype=object))
-    codes, uniq = pd.factorize(np.concatenate(parts), use_na_sentinel=True)
-    uniq = np.asarray(uniq, dtype=object)
-    order = np.argsort(uniq, kind="stable")
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[order] = np.arange(len(uniq))
-    return uniq[order], rank[codes[: len(post_ids)]]
+        parts.append(pc.drop_null(_arrow(data.accounts["account_id"])))
+    enc = pc.dictionary_encode(pa.concat_arrays(parts))
+    order = pc.sort_indices(enc.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)[: len(parts[0])]
+    ids = enc.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
+    return np.asarray(ids, dtype=object), rank[codes[rows].astype(np.int64)]
 
 
 def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: pa.Array) -> np.ndarray:
@@ -189,7 +191,7 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
     t_all = time_ns(posts["created_at"])
     ok = posts["account_id"].notna().to_numpy() & (t_all != NAT)
     rows = np.flatnonzero(ok)
-    ids, acc = _account_codes(data, posts["account_id"].to_numpy(dtype=object)[rows])
+    ids, acc = _account_codes(data, rows)
     t = t_all[rows]
     pid = _arrow(posts["post_id"], rows)
     order = _canonical_order(acc, t, pid)
@@ -198,7 +200,7 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
     kind = _kind_codes(sub.get("kind"), len(rows))
     not_repost = kind != 1
     # texts: distinct raw -> normalised -> fuzzy, all in arrow, each distinct value once
-    raw_codes, raw_dict = _dict_codes(sub.arrow("text"))
+    raw_codes, raw_dict = sub.codes("text")
     if len(raw_dict) == 0:  # no text at all: one empty dictionary entry keeps shapes simple
         raw_dict = pa.array([""], type=pa.large_string())
     norm = per_slice(normalize_arrow, raw_dict)
@@ -227,10 +229,29 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
                     dataset=data, neardup=neardup or NearDupParams())
 
 
-def _compact_fuzzy(codes: np.ndarray, dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Codes renumbered over the texts actually used (first appearance in canonical order)."""
+def first_seen_codes(codes: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
+    """(``codes`` renumbered 0.. by first appearance, -1 kept; the old code of each new one).
+
+    What dictionary-encoding the values in this order would give: codes depend on the order
+    of the rows, never on how the column lay before.
+    """
+    pos = np.flatnonzero(codes >= 0)
+    first = np.full(n_values, len(codes), np.int64)
+    np.minimum.at(first, codes[pos], pos)
+    used = np.flatnonzero(first < len(codes))
+    old = used[np.argsort(first[used], kind="stable")]
+    new = np.full(n_values + 1, -1, np.int64)  # the extra slot maps -1 to -1
+    new[old] = np.arange(len(old))
+    return new[codes], old
+
+
+def _compact_fuzzy(codes: np.ndarray, dictionary: pa.Array
+                   ) -> tuple[np.ndarray, pa.LargeStringArray]:
+    """Codes renumbered over the texts actually used (first appearance in canonical order);
+    the texts stay in Arrow (a tenth of the memory of Python strings: only the near-duplicate
+    check makes strings, of its candidates)."""
     used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(dictionary)) > 0)
-    texts = dictionary.take(pa.array(used)).to_numpy(zero_copy_only=False).astype(object)
+    texts = dictionary.take(pa.array(used)).cast(pa.large_string())
     new = np.full(len(dictionary), -1, np.int64)
     new[used] = np.arange(len(used))
     return np.where(codes >= 0, new[np.maximum(codes, 0)], -1), texts
@@ -251,6 +272,17 @@ class _Columns:
     def get(self, name: str) -> pa.Array | None:
         return self.arrow(name) if name in self.posts.columns else None
 
+    def codes(self, name: str) -> tuple[np.ndarray, pa.Array]:
+        """``_dict_codes`` of the column at the rows, without copying its values into row
+        order (a second copy of every text at 10M posts): the column is encoded as it lies
+        and the codes renumbered by first appearance at the rows, which is what encoding
+        the values in row order gives (dictionary included)."""
+        if name not in self.posts.columns:
+            return _dict_codes(pa.nulls(len(self.rows), pa.large_string()))
+        codes, dictionary = _dict_codes(_arrow(self.posts[name]))
+        codes, old = first_seen_codes(codes[self.rows], len(dictionary))
+        return codes, dictionary.take(pa.array(old))
+
     def arrow(self, name: str) -> pa.Array:
         if name not in self.posts.columns:
             return pa.nulls(len(self.rows), pa.large_string())
@@ -268,7 +300,7 @@ def _kind_codes(kind: pa.Array | None, n: int) -> np.ndarray:
 def _target_keys(sub: _Columns, kind: np.ndarray, norm_of_post: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Repost key (target id, else the reposted text) and reply key (target id)."""
-    tcodes, _ = _dict_codes(sub.arrow("target_post_id"))
+    tcodes, _ = sub.codes("target_post_id")
     n_t = int(tcodes.max()) + 1 if len(tcodes) else 0
     is_rp = kind == 1
     by_text = is_rp & (tcodes < 0) & (norm_of_post >= 0)

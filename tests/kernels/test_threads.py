@@ -52,3 +52,33 @@ def test_near_duplicates_are_the_same_on_one_and_on_several_threads(
         np.testing.assert_array_equal(a, b)
     assert len(one[3]) > 0
     assert many[3].equals(one[3])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_side_jobs_give_their_values_and_errors_on_any_core_count(
+        monkeypatch: pytest.MonkeyPatch, threads: int):
+    from astroturf.kernels.threads import side_jobs
+
+    monkeypatch.setattr("astroturf.kernels.threads.n_threads", lambda: threads)
+    ran: list[str] = []
+    with side_jobs() as submit:
+        first = submit(lambda: ran.append("first") or 1)
+        second = submit(lambda: ran.append("second") or 2)
+        assert (first.result(), second.result()) == (1, 2)
+        failing = submit(lambda: 1 // 0)
+        with pytest.raises(ZeroDivisionError):
+            failing.result()
+    assert ran == ["first", "second"]  # one extra thread, jobs in submission order
+
+
+def test_a_job_left_behind_does_not_outlive_its_block(monkeypatch: pytest.MonkeyPatch):
+    import threading
+
+    from astroturf.kernels.threads import side_jobs
+
+    monkeypatch.setattr("astroturf.kernels.threads.n_threads", lambda: 2)
+    gate = threading.Event()
+    with side_jobs() as submit:
+        submit(gate.wait)
+        gate.set()  # the caller never asks for the value; leaving the block waits for it
+    assert not any(t.name.startswith("astroturf-side") for t in threading.enumerate())

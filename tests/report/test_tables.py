@@ -93,3 +93,12 @@ def test_fractional_seconds_only_when_needed():
 def test_unknown_format_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="xlsx"):
         write_tables(make_result(), tmp_path, formats=("xlsx",))
+
+
+def test_times_before_1970_and_sub_second_times_are_floored_like_numpy():
+    t = pd.Series(pd.to_datetime(["1969-12-31 23:59:59.9999995", "2024-02-29 12:00:00.000001",
+                                  None], utc=True))
+    assert format_times(t).tolist()[:2] == ["1969-12-31T23:59:59.999999Z",
+                                            "2024-02-29T12:00:00.000001Z"]
+    naive = pd.Series(pd.to_datetime(["1950-06-01 10:00:00"]))
+    assert format_times(naive).tolist() == ["1950-06-01T10:00:00Z"]

@@ -126,7 +126,7 @@ def test_a_family_counts_once_per_pair_distinct_families_each_count():
     posts = _frame(rows)
     sd = scan_data(posts)
     tpl = sd.templates()
-    fam = {tpl.family[list(sd.fuzzy_texts).index(v.lower())] for v in variants}
+    fam = {tpl.family[sd.fuzzy_texts.to_pylist().index(v.lower())] for v in variants}
     assert len(fam) == 1 and not tpl.boilerplate[fam.pop()]  # one copypasta family
     reuse = template_reuse_edges(posts)
     same, distinct = reuse[_kind(reuse) == "ff"], reuse[_kind(reuse) == "dd"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
@@ -47,16 +48,33 @@ def mix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def _utf8(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+Texts = pa.LargeStringArray | np.ndarray  # distinct texts: Arrow, or an object array of str
+
+
+def as_texts(texts: Texts) -> pa.LargeStringArray:
+    """``texts`` as one Arrow large_string array (no copy when it already is one)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if isinstance(texts, pa.Array):
+        return texts if texts.type == pa.large_string() else texts.cast(pa.large_string())
+    return pa.array(texts, type=pa.large_string())
+
+
+def take_texts(texts: Texts, idx: np.ndarray) -> Texts:
+    """``texts[idx]`` for Arrow or NumPy texts."""
+    return texts.take(pa.array(idx, pa.int64())) if isinstance(texts, pa.Array) else texts[idx]
+
+
+def _utf8(texts: Texts) -> tuple[np.ndarray, np.ndarray]:
     """(offsets int64, bytes uint8) of the UTF-8 encoding of ``texts`` (one arrow buffer)."""
-    arr = pa.array(texts, type=pa.large_string())
+    arr = as_texts(texts)
     off = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
     buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     return off - off[0], buf[off[0]:off[-1]]
 
 
-def gram_hashes(texts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def gram_hashes(texts: Texts, k: int) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hash of every k-byte window of each text's UTF-8 (k <= 8), and per-text counts.
 
     A window is packed exactly into a uint64 (no rolling hash, no Python loop) and then mixed;
@@ -80,7 +98,7 @@ def gram_hashes(texts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return mix64(key[valid]), n_sh
 
 
-def common_slots(texts: np.ndarray, *, k: int, max_df: float, min_count: int = 1000,
+def common_slots(texts: Texts, *, k: int, max_df: float, min_count: int = 1000,
                  sample: int = 50_000) -> np.ndarray:
     """Boolean table over 2**22 hash slots: shingles that carry no information here.
 
@@ -103,7 +121,7 @@ def common_slots(texts: np.ndarray, *, k: int, max_df: float, min_count: int = 1
     return df > max(min_count / step, max_df * len(part), 2.0)
 
 
-def minhash(texts: np.ndarray, *, n_hashes: int = 40, k: int = 5, max_df: float = 0.01,
+def minhash(texts: Texts, *, n_hashes: int = 40, k: int = 5, max_df: float = 0.01,
             seed: int = 0, chunk: int = 20_000, common: np.ndarray | None = None
             ) -> np.ndarray:
     """b-bit MinHash signatures (len(texts) x n_hashes, uint16) of informative shingles.
@@ -265,7 +283,7 @@ class NearDupParams:
     seed: int = 0
 
 
-def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: int,
+def informative_jaccard(texts: Texts, x: np.ndarray, y: np.ndarray, *, k: int,
                         common: np.ndarray) -> np.ndarray:
     """Exact Jaccard of the informative k-byte shingle sets of texts x[i] and y[i].
 
@@ -279,12 +297,12 @@ def informative_jaccard(texts: np.ndarray, x: np.ndarray, y: np.ndarray, *, k: i
 _JACCARD_BLOCK = 50_000
 
 
-def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
+def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
                    common: np.ndarray) -> np.ndarray:
     both = np.r_[x, y]
     used = unique_sorted(both)
     inv = np.searchsorted(used, both)
-    h, n_sh = gram_hashes(texts[used], k)
+    h, n_sh = gram_hashes(take_texts(texts, used), k)
     own = np.repeat(np.arange(len(used), dtype=np.int64), n_sh)
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
     h, own = h[keep], own[keep]
@@ -314,7 +332,7 @@ def _jaccard_block(texts: np.ndarray, x: np.ndarray, y: np.ndarray, k: int,
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParams(), *,
+def near_duplicate_pairs(texts: Texts, params: NearDupParams = NearDupParams(), *,
                          common: np.ndarray | None = None) -> pd.DataFrame:
     """Verified near-duplicate pairs among distinct ``texts`` (positions x < y).
 
@@ -322,11 +340,14 @@ def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParam
     shingles). Each text keeps at most ``max_neighbours`` best-scoring partners. ``common``
     (``common_slots`` of a larger corpus) overrides the uninformative shingles counted on
     ``texts`` (benchmarks use it to search a sample under the whole export's relation).
+    ``texts``: Arrow or an object array; Python strings are made only for the candidates of
+    one block at a time (``verified``).
     """
     empty = pd.DataFrame({"x": np.zeros(0, np.int64), "y": np.zeros(0, np.int64),
                           "score": np.zeros(0), "jaccard": np.zeros(0)})
     if len(texts) < 2:
         return empty
+    texts = as_texts(texts)
     if common is None:
         common = common_slots(texts, k=params.k, max_df=params.max_df)
     sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
@@ -334,22 +355,48 @@ def near_duplicate_pairs(texts: np.ndarray, params: NearDupParams = NearDupParam
     # MinHash estimate >= prefilter, applied inside the LSH (same pairs, fewer to sort)
     x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket,
                           min_agree=math.ceil(params.prefilter * sig.shape[1] - 1e-9))
-    # fuzz.ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|: an exact bound that
-    # spares the edit-distance kernel a quarter of the candidates on word-salad data
-    n_chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    del sig
+    n_candidates = len(x)
+    n_chars = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    kept = [verified(texts, x[lo:lo + _VERIFY_BLOCK], y[lo:lo + _VERIFY_BLOCK], n_chars,
+                     params, common) for lo in range(0, len(x), _VERIFY_BLOCK)]
+    del x, y
+    x, y, score, jac = (np.concatenate([k[i] for k in kept]) for i in range(4)) if kept else (
+        empty[c].to_numpy() for c in ("x", "y", "score", "jaccard"))
+    x, y, score, jac = _cap_neighbours(x, y, score, jac, params.max_neighbours)
+    log.debug("near-duplicates: %d texts, %d candidates, %d verified", len(texts),
+              n_candidates, len(x))
+    return pd.DataFrame({"x": x, "y": y, "score": score, "jaccard": jac})
+
+
+_VERIFY_BLOCK = 4_000_000  # candidate pairs verified at a time (bounds the strings made)
+
+
+def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray, n_chars: np.ndarray,
+             params: NearDupParams, common: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
+
+    fuzz.ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|: an exact bound spares
+    the edit-distance kernel a quarter of the candidates on word-salad data. The kernel needs
+    Python strings: only the texts of these candidates are made into strings, once each.
+    """
     la, lb = n_chars[x], n_chars[y]
     ok = 200.0 * np.minimum(la, lb) >= (params.threshold - 1e-9) * (la + lb)
     x, y = x[ok], y[ok]
-    score = (np.asarray(cpdist(texts[x], texts[y], scorer=fuzz.ratio, workers=-1), float)
-             if len(x) else np.zeros(0))
+    if len(x) == 0:
+        return x, y, np.zeros(0), np.zeros(0)
+    used = unique_sorted(np.r_[x, y])
+    strings = take_texts(texts, used).to_numpy(zero_copy_only=False)
+    score = np.asarray(cpdist(strings[np.searchsorted(used, x)],
+                              strings[np.searchsorted(used, y)], scorer=fuzz.ratio,
+                              workers=-1), float)
+    del strings
     ok = score >= params.threshold
     x, y, score = x[ok], y[ok], score[ok]
     jac = informative_jaccard(texts, x, y, k=params.k, common=common)
     ok = jac >= params.min_jaccard
-    x, y, score, jac = _cap_neighbours(x[ok], y[ok], score[ok], jac[ok], params.max_neighbours)
-    log.debug("near-duplicates: %d texts, %d candidates, %d verified", len(texts), len(ok),
-              len(x))
-    return pd.DataFrame({"x": x, "y": y, "score": score, "jaccard": jac})
+    return x[ok], y[ok], score[ok], jac[ok]
 
 
 def _cap_neighbours(x: np.ndarray, y: np.ndarray, score: np.ndarray, jac: np.ndarray,
