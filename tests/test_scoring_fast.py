@@ -90,7 +90,7 @@ def test_reported_edges_keep_cluster_and_significant_pairs_clusters_first():
     pairs = pd.DataFrame({"pair": [code[a] * sd.n_accounts + code[b] for a, b in q],
                           "q_value": list(q.values())})
     cid = np.array([1, 1, 0, 0, 0, 0])  # account codes a..f
-    out = reported_edges(sd, ev, pairs, cid, fdr=0.05, max_evidence=20)
+    out, items = reported_edges(sd, ev, pairs, cid, fdr=0.05, max_evidence=20)
     assert list(out.columns) == [*EDGE_COLUMNS, "q_value", "cluster_id"]
     assert out[["account_a", "account_b", "signal"]].values.tolist() == [
         ["a", "b", "co_text"], ["a", "b", "co_url"], ["c", "d", "co_text"]]
@@ -98,6 +98,13 @@ def test_reported_edges_keep_cluster_and_significant_pairs_clusters_first():
     assert out["q_value"].tolist() == [0.2, 0.2, 1e-3]
     ab_text = out.iloc[0]["evidence"].split(" ")
     assert sorted(ab_text) == ["a0>b0", "a1>b1"]  # both co-posts, by account a first
-    empty = reported_edges(sd, collect([], sd.n_accounts), pairs, cid, fdr=0.05,
-                           max_evidence=20)
-    assert empty.empty and list(empty.columns) == list(out.columns)
+    # the positions behind the text name the same posts, in the same order, edge by edge
+    post_ids = sd.posts["post_id"].to_numpy(dtype=object)
+    spelled = [f"{post_ids[a]}>{post_ids[b]}" for a, b in zip(items.row_a, items.row_b,
+                                                                strict=True)]
+    order = np.lexsort((items.rank, items.edge))
+    assert [spelled[i] for i in order] == " ".join(out["evidence"].dropna()).split(" ")
+    assert sorted(set(items.edge)) == list(np.flatnonzero(out["evidence"].notna()))
+    empty, none = reported_edges(sd, collect([], sd.n_accounts), pairs, cid, fdr=0.05,
+                                 max_evidence=20)
+    assert empty.empty and list(empty.columns) == list(out.columns) and len(none.edge) == 0

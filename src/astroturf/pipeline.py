@@ -372,10 +372,10 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     clusters_out = timer.run("clusters table", lambda: clusters_table(
         sd, ev, pairs, tests, cid, features_out, fdr=params.fdr,
         burst_hours=params.burst_hours, window=params.window))
-    edges_out = timer.run("reported edges", lambda: reported_edges(
+    edges_out, items = timer.run("reported edges", lambda: reported_edges(
         sd, ev, pairs, cid, fdr=params.fdr, max_evidence=params.max_evidence))
     evidence = timer.run("evidence", lambda: build_evidence(
-        edges_out, data.posts, max_per_edge=params.max_evidence))
+        edges_out, data.posts, max_per_edge=params.max_evidence, items=items))
     # what each cluster pushes and answers, and the chart aggregates (after the evidence:
     # the timelines mark its synchronised moments)
     clusters_out, details = timer.run("cluster details", lambda: scan_details(

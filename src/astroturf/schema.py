@@ -205,6 +205,19 @@ class Dataset:
 
 
 @dataclass
+class EvidenceItems:
+    """The post pairs behind reported edges, as positions (what ``edges.evidence`` spells out
+    as 'post_a>post_b' items): ``edge`` the row of the edges table, ``rank`` the item's place
+    within the edge, ``row_a`` / ``row_b`` the rows of the posts table. The evidence table is
+    gathered from these directly instead of parsing the ids back out of the text."""
+
+    edge: np.ndarray
+    rank: np.ndarray
+    row_a: np.ndarray
+    row_b: np.ndarray
+
+
+@dataclass
 class ScanResult:
     """Everything a scan produces; report writers turn it into files, nothing else."""
 

@@ -12,12 +12,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from astroturf.kernels.sweep import lexsort_ints
 from astroturf.schema import (
     EVIDENCE_OUT_COLUMNS,
     EVIDENCE_PAIR_SEP,
     EVIDENCE_SEP,
     STR_DTYPE,
     TIME_DTYPE,
+    EvidenceItems,
 )
 
 _ID = r"[^\s>]+"
@@ -83,7 +85,12 @@ def _join_posts(pairs: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
                "created_at": f"time_{side}", "text": f"text_{side}", "urls": f"urls_{side}",
                "text_original": f"text_{side}_original"}
         out = out.merge(lookup.rename(columns=ren), on=f"post_{side}", how="left", sort=False)
-    # post_a belongs to account_a by contract; repair pairs a signal wrote the other way round.
+    return _fix_sides(out)
+
+
+def _fix_sides(out: pd.DataFrame) -> pd.DataFrame:
+    """post_a belongs to account_a by contract: repair pairs a signal wrote the other way
+    round; then dt_seconds."""
     swap = ((out["owner_a"] == out["account_b"]) & (out["owner_b"] == out["account_a"])
             & (out["account_a"] != out["account_b"])).fillna(False).to_numpy(dtype=bool)
     if swap.any():
@@ -94,13 +101,46 @@ def _join_posts(pairs: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _item_rows(e: pd.DataFrame, items: EvidenceItems, max_per_edge: int) -> pd.DataFrame:
+    """``_explode_pairs`` from positions: one row per item, by edge then rank, with the rows
+    of both posts (``_row_a``, ``_row_b``) instead of their ids."""
+    keep = items.rank < max_per_edge
+    at = np.full(int(e["edge_no"].max()) + 1 if len(e) else 0, -1, np.int64)
+    at[e["edge_no"].to_numpy()] = np.arange(len(e))
+    where = at[items.edge[keep]] if len(at) else np.zeros(0, np.int64)
+    order = lexsort_ints((items.rank[keep], where))
+    out = e.drop(columns="evidence").iloc[where[order]].reset_index(drop=True)
+    out["rank"] = items.rank[keep][order]
+    out["_row_a"], out["_row_b"] = items.row_a[keep][order], items.row_b[keep][order]
+    return out
+
+
+_POST_FIELDS = {"post_id": "post", "account_id": "owner", "created_at": "time", "text": "text",
+                "urls": "urls", "text_original": "text_{}_original"}
+
+
+def _gather_posts(pairs: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
+    """``_join_posts`` from post rows: each side's columns taken from the posts table at its
+    rows (no id lookup, no merge of the whole table)."""
+    out = pairs.drop(columns=["_row_a", "_row_b"])
+    for side in ("a", "b"):
+        rows = pairs[f"_row_{side}"].to_numpy(dtype=np.float64)  # NaN: a profile row
+        rows = np.where(np.isnan(rows), -1, rows).astype(np.int64)
+        for col, name in _POST_FIELDS.items():
+            target = name.format(side) if "{}" in name else f"{name}_{side}"
+            out[target] = (pd.Series(posts[col].array.take(rows, allow_fill=True),
+                                     index=out.index) if col in posts.columns
+                           else pd.Series(np.nan, index=out.index))
+    return _fix_sides(out)
+
+
 def _profile_rows(e: pd.DataFrame) -> pd.DataFrame:
     return e.assign(rank=0, _profile_text=e["evidence"].astype(STR_DTYPE)).drop(
         columns="evidence")
 
 
-def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
-                   max_per_edge: int = 20) -> pd.DataFrame:
+def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *, max_per_edge: int = 20,
+                   items: EvidenceItems | None = None) -> pd.DataFrame:
     """One row per evidence item of each edge, with both posts' time, text and URLs.
 
     edges in: account_a, account_b, signal, evidence (+ optional cluster_id).
@@ -111,14 +151,22 @@ def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
     evidence give no row. Sorted by cluster (numeric, unclustered last), signal, pair, rank.
     The rows are ordered while they hold only keys and ids, so the texts are gathered once, in
     place (sorting the joined table moved every text a second time: seconds at 3M posts).
+    ``items`` (the scan's ``reported_edges``): the post pairs as rows of ``posts``, gathered
+    directly; without them the ids are parsed out of ``evidence`` and looked up.
     """
     if edges is None or len(edges) == 0:
         return empty_evidence()
     e = _edge_frame(edges)
-    is_pairs = e["evidence"].astype(STR_DTYPE).str.fullmatch(_PAIRS).fillna(False)
+    if items is not None:
+        listed = np.zeros(len(edges), bool)
+        listed[items.edge] = True
+        is_pairs = pd.Series(listed[e["edge_no"].to_numpy()], index=e.index)
+    else:
+        is_pairs = e["evidence"].astype(STR_DTYPE).str.fullmatch(_PAIRS).fillna(False)
     parts = []
     if is_pairs.any():
-        parts.append(_explode_pairs(e[is_pairs], max_per_edge))
+        parts.append(_item_rows(e[is_pairs], items, max_per_edge) if items is not None
+                     else _explode_pairs(e[is_pairs], max_per_edge))
     if (~is_pairs).any():
         parts.append(_profile_rows(e[~is_pairs]))
     if not parts:
@@ -128,7 +176,7 @@ def build_evidence(edges: pd.DataFrame, posts: pd.DataFrame, *,
     out = out.sort_values(["_c", "cluster_id", "signal", "account_a", "account_b", "rank"],
                           kind="stable").reset_index(drop=True)
     if is_pairs.any():  # a left merge keeps this order; profile rows (no post id) match nothing
-        out = _join_posts(out, posts)
+        out = _gather_posts(out, posts) if items is not None else _join_posts(out, posts)
     if "_profile_text" in out.columns:
         prof = out["_profile_text"].notna()
         out["text_a"] = (out["_profile_text"] if "text_a" not in out.columns

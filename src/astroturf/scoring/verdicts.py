@@ -18,9 +18,9 @@ from scipy.special import gammaln
 
 from astroturf.kernels.sweep import lexsort_ints
 from astroturf.scandata import ScanData
-from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE
+from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE, EvidenceItems
 from astroturf.scoring.reasons import fmt_p
-from astroturf.signals.base import to_schema_edges
+from astroturf.signals.base import evidence_positions, to_schema_edges
 from astroturf.stats.fusion import Evidence
 
 LOG10_Q_HALF = -np.log10(0.05)
@@ -247,10 +247,11 @@ def _account_reasons(cid: np.ndarray, t: pd.DataFrame | None, handles: np.ndarra
 
 
 def reported_edges(sd: ScanData, ev: Evidence, pairs: pd.DataFrame, cid: np.ndarray, *,
-                   fdr: float, max_evidence: int) -> pd.DataFrame:
-    """edges.csv: the edges inside clusters or with pair q <= fdr, rendered (only these)."""
+                   fdr: float, max_evidence: int) -> tuple[pd.DataFrame, EvidenceItems]:
+    """edges.csv: the edges inside clusters or with pair q <= fdr, rendered (only these), and
+    the post pairs behind their evidence as positions (``EvidenceItems``)."""
     if len(ev.rows) == 0:
-        return _empty_reported()
+        return _empty_reported(), _no_items()
     n = ev.n
     q = pd.Series(pairs["q_value"].to_numpy(), index=pairs["pair"].to_numpy())
     r = ev.rows
@@ -259,24 +260,38 @@ def reported_edges(sd: ScanData, ev: Evidence, pairs: pd.DataFrame, cid: np.ndar
     inside = (ca > 0) & (ca == cb)
     pq = q.reindex(pair).to_numpy()
     keep = inside | (pq <= fdr)
-    parts = []
+    parts, items, offset = [], [], 0
     for si, ch in enumerate(ev.channels):
         sel = np.flatnonzero(keep & (r["sig"].to_numpy() == si))
         if len(sel) == 0:
             continue
-        e = to_schema_edges(ch, r["chan_row"].to_numpy()[sel], ids=sd.ids, post_ids=sd.post_id,
+        rows = r["chan_row"].to_numpy()[sel]
+        e = to_schema_edges(ch, rows, ids=sd.ids, post_ids=sd.post_id,
                             max_evidence=max_evidence)
         e["q_value"] = pq[sel]
         e["_c"] = np.where(inside[sel], ca[sel], np.iinfo(np.int64).max)
+        if ch.render is None and len(ch.ev_edge):
+            at, rank, a, b = evidence_positions(ch, rows, max_evidence)
+            items.append((at + offset, rank, sd.row[a], sd.row[b]))
         parts.append(e)
+        offset += len(e)
     if not parts:
-        return _empty_reported()
+        return _empty_reported(), _no_items()
     e = pd.concat(parts, ignore_index=True)
     e["cluster_id"] = pd.array(np.where(e["_c"] < np.iinfo(np.int64).max, e["_c"].astype(str),
                                         ""), dtype=STR_DTYPE)
     e = e.sort_values(["_c", "account_a", "account_b", "signal", "p_value", "weight"],
                       kind="stable")
-    return e.drop(columns="_c").reset_index(drop=True)
+    moved = np.empty(len(e), np.int64)
+    moved[e.index.to_numpy()] = np.arange(len(e))
+    found = EvidenceItems(*(np.concatenate([it[i] for it in items]).astype(np.int64)
+                            for i in range(4))) if items else _no_items()
+    found.edge = moved[found.edge]
+    return e.drop(columns="_c").reset_index(drop=True), found
+
+
+def _no_items() -> EvidenceItems:
+    return EvidenceItems(*(np.zeros(0, np.int64) for _ in range(4)))
 
 
 def _empty_reported() -> pd.DataFrame:

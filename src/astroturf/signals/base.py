@@ -138,13 +138,10 @@ def to_schema_edges(edges: ChannelEdges, rows: np.ndarray, *, ids: np.ndarray,
     return coerce_edges(out)[EDGE_COLUMNS]
 
 
-def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: pa.Array,
-                   max_evidence: int) -> np.ndarray:
-    """'post_a>post_b' items joined by spaces, for the requested frame rows.
-
-    Joined in arrow (one list array, one ``binary_join``): a pandas groupby with a Python
-    ``str.join`` per edge cost seconds at 1M posts.
-    """
+def evidence_positions(edges: ChannelEdges, rows: np.ndarray, max_evidence: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(index into ``rows``, rank, post a, post b) of the first ``max_evidence`` evidence
+    items of each requested frame row, by row then in the channel's order."""
     pos = np.full(len(edges.frame), -1, np.int64)
     pos[rows] = np.arange(len(rows))
     take = pos[edges.ev_edge] >= 0
@@ -152,13 +149,24 @@ def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: pa.Array,
     a, b = edges.ev_a[take], edges.ev_b[take]
     order = np.argsort(e, kind="stable")
     e, a, b = e[order], a[order], b[order]
-    out = np.full(len(rows), None, dtype=object)
-    if len(e) == 0:
-        return out
     starts = run_starts(e)
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
     keep = rank < max_evidence
-    e, a, b, starts = e[keep], a[keep], b[keep], np.flatnonzero(rank[keep] == 0)
+    return e[keep], rank[keep], a[keep], b[keep]
+
+
+def _post_evidence(edges: ChannelEdges, rows: np.ndarray, post_ids: pa.Array,
+                   max_evidence: int) -> np.ndarray:
+    """'post_a>post_b' items joined by spaces, for the requested frame rows.
+
+    Joined in arrow (one list array, one ``binary_join``): a pandas groupby with a Python
+    ``str.join`` per edge cost seconds at 1M posts.
+    """
+    e, rank, a, b = evidence_positions(edges, rows, max_evidence)
+    out = np.full(len(rows), None, dtype=object)
+    if len(e) == 0:
+        return out
+    starts = np.flatnonzero(rank == 0)
     items = pc.binary_join_element_wise(post_ids.take(pa.array(a)), post_ids.take(pa.array(b)),
                                         pa.scalar(EVIDENCE_PAIR_SEP, pa.large_string()))
     lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(e)], pa.int64()), items)
