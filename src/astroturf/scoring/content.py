@@ -59,6 +59,15 @@ def post_clusters(posts: pd.DataFrame, membership: pd.DataFrame
     return np.where(account >= 0, of_author[account], -1), account, ids
 
 
+def kind_is(posts: pd.DataFrame, kind: str) -> np.ndarray:
+    """Per post, whether its kind is ``kind`` (a missing kind is a plain 'post'): compared in
+    Arrow, not through one Python string per post."""
+    if "kind" not in posts.columns:
+        return np.full(len(posts), kind == "post")
+    same = pc.equal(pa.array(posts["kind"].astype(STR_DTYPE), pa.large_string()), kind)
+    return same.fill_null(kind == "post").to_numpy(zero_copy_only=False)
+
+
 def _cluster_key(cid: str) -> tuple[float, str]:
     try:
         return float(cid), cid
@@ -290,9 +299,9 @@ def distinctive_terms(posts: pd.DataFrame, membership: pd.DataFrame,
     post_cluster, account, ids = post_clusters(posts, membership)
     if not ids or not (post_cluster >= 0).any():
         return _empty_terms()
-    kind = posts["kind"].astype(STR_DTYPE).fillna("post").to_numpy()
-    own, weight = _with_sampled_background(np.flatnonzero(kind != "repost"), post_cluster)
-    rep = np.flatnonzero((kind == "repost") & posts["target_account_id"].notna().to_numpy())
+    repost = kind_is(posts, "repost")
+    own, weight = _with_sampled_background(np.flatnonzero(~repost), post_cluster)
+    rep = np.flatnonzero(repost & posts["target_account_id"].notna().to_numpy())
     parts = []
     sub = posts.iloc[own]
     args = (post_cluster[own], account[own])

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.schema import STR_DTYPE
-from astroturf.scoring.content import post_clusters
+from astroturf.scoring.content import kind_is, post_clusters
 from astroturf.scoring.tone import tone_labels
 
 REPLY_COLUMNS = ["top_reply_targets", "n_replies", "n_replied_posts", "n_replied_accounts",
@@ -33,15 +33,16 @@ def member_replies(posts: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFram
     target_lang, target_time, delay_s (reply time - target time).
     """
     code, _, ids = post_clusters(posts, membership)
-    kind = posts["kind"].astype(STR_DTYPE).fillna("post").to_numpy()
-    keep = (code >= 0) & (kind == "reply")
+    keep = (code >= 0) & kind_is(posts, "reply")
     cols = ["account_id", "post_id", "created_at", "text", "lang", "target_post_id",
             "target_account_id"]
     r = posts.loc[keep, cols].assign(cluster_id=np.asarray(ids, dtype=object)[code[keep]])
     r = r.astype({"cluster_id": STR_DTYPE})
-    target = posts[["post_id", "account_id", "text", "lang", "created_at"]].dropna(
-        subset=["post_id"]).drop_duplicates("post_id")
-    target = target[target["post_id"].isin(r["target_post_id"].dropna())]
+    # the answered posts: rows first (a few), then columns (copying five columns of every
+    # post to keep a few cost gigabytes at 10M posts); a row set by id keeps the same firsts
+    answered = posts["post_id"].isin(r["target_post_id"].dropna()).to_numpy()
+    target = posts.loc[answered, ["post_id", "account_id", "text", "lang", "created_at"]
+                       ].drop_duplicates("post_id")
     target = target.rename(columns={"post_id": "target_post_id", "account_id": "_author",
                                     "text": "target_text", "lang": "target_lang",
                                     "created_at": "target_time"})
