@@ -141,14 +141,20 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
 
 def _null_channels(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], copy
                    ) -> list[ChannelEdges]:
-    """The channels of one null copy (same signals as the real run)."""
+    """The channels of one null copy (same signals as the real run). The signals that do not
+    derive from others are independent (read-only scan data, each its own output), so they
+    run side by side on the cores, results kept in signal order; then the derived ones."""
+    from astroturf.kernels.threads import thread_map
+
     specs = {s.name: s for s in SIGNALS}
-    out: dict[str, ChannelEdges] = {}
-    for name in sorted(real, key=lambda n: bool(specs[n].derived_from)):
+    names = sorted(real, key=lambda n: bool(specs[n].derived_from))
+    base = [n for n in names if not specs[n].derived_from]
+    out = dict(zip(base, thread_map(lambda n: specs[n].run(
+        sd, params, null=copy, base=real[n]), base), strict=True))
+    for name in names[len(base):]:
         spec = specs[name]
-        kw = {"sources": [out[n] for n in spec.derived_from if n in out]} if (
-            spec.derived_from) else {}
-        out[name] = spec.run(sd, params, null=copy, base=real[name], **kw)
+        out[name] = spec.run(sd, params, null=copy, base=real[name],
+                             sources=[out[n] for n in spec.derived_from if n in out])
     return list(out.values())
 
 
