@@ -89,3 +89,24 @@ def test_fisher_tail_stays_finite_and_ordered_at_the_floor():
     floor = -2.0 * np.log(1e-300)
     deep = chi2_logsf_even(np.array([floor, 2 * floor, 3 * floor]), np.array([1, 2, 3]))
     assert np.isfinite(deep).all() and (np.diff(deep) < 0).all()
+
+
+def test_chi2_tail_of_one_family_is_the_closed_form_bit_for_bit():
+    """Pairs backed by one family take the short path (-h): the same bits as the sum."""
+    from scipy.special import gammaln
+
+    from astroturf.stats.fusion import chi2_logsf_even
+
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.exponential(20.0, 500), 0.0, 1e-300, 1400.0]
+    k = np.r_[rng.integers(1, 5, 500), 1, 2, 1]
+
+    h = x / 2.0  # the whole log-sum-exp, as computed before the short path
+    i = np.arange(int(k.max()), dtype=float)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = i * np.log(h)[:, None] - gammaln(i + 1.0)
+    terms[:, 0] = 0.0
+    terms = np.where(i < k[:, None], terms, -np.inf)
+    top = terms.max(axis=1)
+    want = -h + top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+    assert np.array_equal(chi2_logsf_even(x, k), want)

@@ -97,17 +97,24 @@ def profile_channel(signal: str, a: np.ndarray, b: np.ndarray, *, p_value: np.nd
     return edges
 
 
+# what fusion reads of a channel's frame (stats.fusion.collect)
+NULL_FRAME_COLUMNS = ("a", "b", "n_events", "weight", "expected", "p_value", "first", "last",
+                      "trials", "p_hit")
+
+
 def relabel(edges: ChannelEdges, perm: np.ndarray) -> ChannelEdges:
     """The same channel with account codes mapped through ``perm`` (a permutation null).
 
-    Evidence references are dropped (a null copy is never reported).
+    Evidence references, and the columns only reports read (names, families: strings on
+    full profiles), are dropped: a null copy is only fused, never reported.
     """
     f = edges.frame
     a, b = perm[f["a"].to_numpy()], perm[f["b"].to_numpy()]
-    frame = f.assign(a=np.minimum(a, b), b=np.maximum(a, b))
-    order = lexsort_ints((frame["b"].to_numpy(), frame["a"].to_numpy()))
-    out = ChannelEdges(signal=edges.signal, frame=frame.iloc[order].reset_index(drop=True),
-                       null=edges.null)
+    cols = {"a": np.minimum(a, b), "b": np.maximum(a, b)}
+    order = lexsort_ints((cols["b"], cols["a"]))
+    frame = pd.DataFrame({c: (cols[c] if c in cols else f[c].to_numpy())[order]
+                          for c in NULL_FRAME_COLUMNS if c in f.columns})
+    out = ChannelEdges(signal=edges.signal, frame=frame, null=edges.null)
     if len(edges.ki_edge):
         inv = np.empty(len(order), np.int64)
         inv[order] = np.arange(len(order))

@@ -276,6 +276,11 @@ def chi2_logsf_even(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     x = np.asarray(x, float)
     k = np.asarray(k, np.int64)
     h = np.maximum(x, 0.0) / 2.0
+    many = np.flatnonzero(k > 1)
+    if len(many) < len(k):  # one term: the tail is exp(-h), exactly what the sum gives
+        out = -h
+        out[many] = chi2_logsf_even(x[many], k[many]) if len(many) else out[many]
+        return out
     kmax = int(k.max(initial=1))
     i = np.arange(kmax, dtype=float)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
