@@ -71,3 +71,15 @@ def test_real_cresci_mojibake():
     left = fixed[changed].str.contains("\u00e2\u20ac|\u00c3[\u0080-\u00bf]", regex=True)
     assert left.mean() < 0.01
     assert fixed[~changed].equals(tweets.astype("str")[~changed])
+
+
+def test_the_control_check_reads_only_the_bytes_of_the_values():
+    """An all-missing column or a slice must not be judged by bytes that are not its values
+    (a false 'maybe' sends millions of cells through the regex pass)."""
+    from astroturf.io.textrepair import has_controls
+
+    assert not has_controls(pd.Series(pd.array([None] * 1000, dtype="str")))
+    column = pd.Series(pd.array(["clean", "bad\x01", None], dtype="str"))
+    assert has_controls(column)
+    assert not has_controls(column.iloc[:1])
+    assert has_controls(pd.Series(pd.array(["nul\x00inside"], dtype="str")))

@@ -125,9 +125,14 @@ def has_controls(values: pd.Series) -> bool:
     arrow = _arrow(values)
     for chunk in getattr(arrow, "chunks", [arrow]):
         buffers = chunk.buffers()
-        if len(buffers) < 3 or buffers[2] is None:
+        if len(buffers) < 3 or buffers[2] is None or chunk.null_count == len(chunk):
             continue
-        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        # only the bytes of the values: a buffer may hold more (a slice's neighbours, or
+        # uninitialised zeros under an all-missing column)
+        wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+        offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)
+        lo, hi = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        data = np.frombuffer(buffers[2], dtype=np.uint8)[lo:hi]
         low = data < 0x20
         if (low.any() and (low & (data != 9) & (data != 10) & (data != 13)).any()) or (
                 data == 0x7F).any():
