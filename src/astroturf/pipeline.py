@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from astroturf.config import ScanParams, null_copies_for
 from astroturf.errors import UsageError
 from astroturf.kernels.keys import auto_max_p
+from astroturf.kernels.memory import release_arrow_memory
 from astroturf.kernels.minhash import NearDupParams
 from astroturf.kernels.threads import Job, side_jobs
 from astroturf.scandata import ScanData, encode
@@ -323,12 +325,26 @@ def calibration_summary(tests: pd.DataFrame, null: NullDistribution, params: Sca
         "channels": channels}
 
 
-def scan(data: Dataset, params: ScanParams | None = None, *,
-         progress: Progress | None = None) -> ScanResult:
-    """Detect, test and calibrate coordinated clusters in a canonical dataset."""
+class _Findings(NamedTuple):
+    """What detection leaves for the report stages: the result tables and what the manifest
+    needs, without the scan data, channels and pair tables behind them (returning from
+    ``_find`` frees those before the evidence table is built: gigabytes at 10M posts)."""
+
+    accounts: pd.DataFrame
+    clusters: pd.DataFrame
+    edges: pd.DataFrame
+    items: object  # schema.EvidenceItems
+    templates: pd.DataFrame | None
+    status: dict[str, str]
+    tests: pd.DataFrame
+    null: NullDistribution
+    n_accounts: int
+    n_edges: int
+
+
+def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
+    """Encode, signals, calibration, communities, tests, verdicts and the result tables."""
     from astroturf.graph.communities import detect_communities
-    from astroturf.report.details import scan_details
-    from astroturf.report.evidence import build_evidence
     from astroturf.scoring.clusters import clusters_table
     from astroturf.scoring.verdicts import (
         accounts_table,
@@ -340,15 +356,10 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
     from astroturf.signals.features import account_features
     from astroturf.signals.templates import template_groups
 
-    params = params or ScanParams()
-    timings: dict[str, float] = {}
-    timer = _Timer(progress, timings)
-    if hasattr(progress, "set_total"):
-        k = null_copies_for(params, len(data.posts))
-        progress.set_total(len(selected_signals(params)) + 12 + 4 * k)
     sd = timer.run("encode posts", lambda: encode(
         data, min_text_chars=params.min_text_chars,
         neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed)))
+    release_arrow_memory()  # reading and encoding were Arrow's; the signals are NumPy's
     with engine_client(params) as client, side_jobs() as submit:
         channels, status = run_signals(sd, params, timer=timer, client=client)
         # stages that need neither the calibration nor each other run beside it
@@ -380,24 +391,42 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
         burst_hours=params.burst_hours, window=params.window))
     edges_out, items = timer.run("reported edges", lambda: reported_edges(
         sd, ev, pairs, cid, fdr=params.fdr, max_evidence=params.max_evidence))
+    return _Findings(accounts_out, clusters_out, edges_out, items, templates_out, status,
+                     tests, null, sd.n_accounts, int(sum(len(c) for c in channels.values())))
+
+
+def scan(data: Dataset, params: ScanParams | None = None, *,
+         progress: Progress | None = None) -> ScanResult:
+    """Detect, test and calibrate coordinated clusters in a canonical dataset."""
+    from astroturf.report.details import scan_details
+    from astroturf.report.evidence import build_evidence
+
+    params = params or ScanParams()
+    timings: dict[str, float] = {}
+    timer = _Timer(progress, timings)
+    if hasattr(progress, "set_total"):
+        k = null_copies_for(params, len(data.posts))
+        progress.set_total(len(selected_signals(params)) + 12 + 4 * k)
+    found = _find(data, params, timer)
     evidence = timer.run("evidence", lambda: build_evidence(
-        edges_out, data.posts, max_per_edge=params.max_evidence, items=items))
+        found.edges, data.posts, max_per_edge=params.max_evidence, items=found.items))
     # what each cluster pushes and answers, and the chart aggregates (after the evidence:
     # the timelines mark its synchronised moments)
     clusters_out, details = timer.run("cluster details", lambda: scan_details(
-        data.posts, data.accounts, accounts_out, clusters_out, evidence,
+        data.posts, data.accounts, found.accounts, found.clusters, evidence,
         burst_hours=params.burst_hours))
     log.debug("stage timings: %s", timings)
+    accounts_out, edges_out = found.accounts, found.edges
     manifest = {
         "counts": {
-            "posts": len(data.posts), "accounts": sd.n_accounts,
-            "edges_all_signals": int(sum(len(c) for c in channels.values())),
+            "posts": len(data.posts), "accounts": found.n_accounts,
+            "edges_all_signals": found.n_edges,
             "edges_reported": len(edges_out), "clusters": len(clusters_out),
             "clusters_flagged": int(clusters_out["flagged"].sum()) if len(clusters_out) else 0,
             "accounts_flagged": int(accounts_out["flagged"].sum()) if len(accounts_out) else 0,
         },
-        "calibration": calibration_summary(tests, null, params),
+        "calibration": calibration_summary(found.tests, found.null, params),
     }
     return ScanResult(accounts=accounts_out, clusters=clusters_out, edges=edges_out,
-                      evidence=evidence, signals=status, manifest=manifest, templates=templates_out,
-                      timings=timings, details=details)
+                      evidence=evidence, signals=found.status, manifest=manifest,
+                      templates=found.templates, timings=timings, details=details)

@@ -161,6 +161,7 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     from astroturf.io.inputs import expand_inputs
     from astroturf.io.opening import base_name
     from astroturf.io.parts import read_group
+    from astroturf.kernels.memory import release_arrow_memory
 
     if not inputs:
         raise InputError("no input files given", hint="pass one or more export files, or '-'")
@@ -184,6 +185,7 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
         meta["accounts_files"] = [base_name(f) for f in account_files]
         meta["accounts_inputs"] = [e.meta for e in extra]
     meta |= _totals([*metas, *(e.meta for e in extra)])
+    release_arrow_memory()  # the parts and intermediate columns are gone; hand back their pages
     return Dataset(posts=posts, accounts=profiles, meta=meta)
 
 
