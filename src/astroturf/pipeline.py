@@ -398,7 +398,7 @@ def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
 def scan(data: Dataset, params: ScanParams | None = None, *,
          progress: Progress | None = None) -> ScanResult:
     """Detect, test and calibrate coordinated clusters in a canonical dataset."""
-    from astroturf.report.details import scan_details
+    from astroturf.report.details import cluster_content, with_charts
     from astroturf.report.evidence import build_evidence
 
     params = params or ScanParams()
@@ -408,13 +408,15 @@ def scan(data: Dataset, params: ScanParams | None = None, *,
         k = null_copies_for(params, len(data.posts))
         progress.set_total(len(selected_signals(params)) + 12 + 4 * k)
     found = _find(data, params, timer)
+    # what each cluster pushes and answers, then the evidence, then the chart aggregates
+    # (they mark the evidence's synchronised moments): the content's working memory is
+    # gone before the evidence table is built
+    content = timer.run("cluster details", lambda: cluster_content(
+        data.posts, data.accounts, found.accounts, found.clusters))
     evidence = timer.run("evidence", lambda: build_evidence(
         found.edges, data.posts, max_per_edge=params.max_evidence, items=found.items))
-    # what each cluster pushes and answers, and the chart aggregates (after the evidence:
-    # the timelines mark its synchronised moments)
-    clusters_out, details = timer.run("cluster details", lambda: scan_details(
-        data.posts, data.accounts, found.accounts, found.clusters, evidence,
-        burst_hours=params.burst_hours))
+    clusters_out, details = timer.run("cluster details", lambda: with_charts(
+        content, data.posts, data.accounts, evidence, burst_hours=params.burst_hours))
     log.debug("stage timings: %s", timings)
     accounts_out, edges_out = found.accounts, found.edges
     manifest = {

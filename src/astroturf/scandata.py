@@ -185,8 +185,6 @@ def _dict_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def encode(data: Dataset, *, min_text_chars: int = 20,
            neardup: NearDupParams | None = None) -> ScanData:
     """The ScanData of a canonical Dataset (posts without account or time are ignored)."""
-    from astroturf.signals.normalize import fuzzy_from_normal, normalize_arrow, per_slice
-
     posts = data.posts
     t_all = time_ns(posts["created_at"])
     ok = posts["account_id"].notna().to_numpy() & (t_all != NAT)
@@ -199,25 +197,10 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
     sub = _Columns(posts, rows)
     kind = _kind_codes(sub.get("kind"), len(rows))
     not_repost = kind != 1
-    # texts: distinct raw -> normalised -> fuzzy, all in arrow, each distinct value once
-    raw_codes, raw_dict = sub.codes("text")
-    if len(raw_dict) == 0:  # no text at all: one empty dictionary entry keeps shapes simple
-        raw_dict = pa.array([""], type=pa.large_string())
-    norm = per_slice(normalize_arrow, raw_dict)
-    norm_codes, norm_dict = _dict_codes(norm)
-    norm_of_post = np.where(raw_codes >= 0, norm_codes[np.maximum(raw_codes, 0)], -1)
-    norm_len = pc.utf8_length(norm_dict).fill_null(0).to_numpy(zero_copy_only=False)
-    norm_of_post = np.where((norm_of_post >= 0) & (norm_len[np.maximum(norm_of_post, 0)] > 0),
-                            norm_of_post, -1)
-    fz = per_slice(fuzzy_from_normal, norm_dict)
-    fz_codes, fz_dict = _dict_codes(fz)
-    fz_len = pc.utf8_length(fz_dict).fill_null(0).to_numpy(zero_copy_only=False)
-    fz_of_post = np.where(norm_of_post >= 0, fz_codes[np.maximum(norm_of_post, 0)], -1)
-    fz_of_post = np.where((fz_of_post >= 0) & (fz_len[np.maximum(fz_of_post, 0)]
-                                               >= min_text_chars), fz_of_post, -1)
+    norm_of_post, fz_of_post, fz_dict = _text_codes(sub, min_text_chars)
     text_key = np.where(not_repost, norm_of_post, -1)
-    fuzzy = np.where(not_repost, fz_of_post, -1)
-    fuzzy, fuzzy_texts = _compact_fuzzy(fuzzy, fz_dict)
+    fuzzy, fuzzy_texts = _compact_fuzzy(np.where(not_repost, fz_of_post, -1), fz_dict)
+    del fz_of_post, fz_dict
     repost_key, reply_key = _target_keys(sub, kind, norm_of_post)
     tag_key = np.where(not_repost, _hashtag_set_keys(sub), -1)
     url_post, url_key = _url_items(sub, not_repost)
@@ -227,6 +210,40 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
                     fuzzy=fuzzy, fuzzy_texts=fuzzy_texts, repost_key=repost_key,
                     reply_key=reply_key, tag_key=tag_key, url_post=url_post, url_key=url_key,
                     dataset=data, neardup=neardup or NearDupParams())
+
+
+def _text_codes(sub: _Columns, min_text_chars: int
+                ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """(normalised text code per post, fuzzy text code per post, fuzzy dictionary).
+
+    Distinct raw -> normalised -> fuzzy texts, all in Arrow, each distinct value once; -1 for
+    no text (or an empty normalised one), and for fuzzy texts under ``min_text_chars``. Each
+    dictionary is dropped as soon as the next one is made (at 10M posts each is ~0.6 GB, and
+    holding all five made the encoding's peak).
+    """
+    from astroturf.signals.normalize import fuzzy_from_normal, normalize_arrow, per_slice
+
+    raw_codes, raw_dict = sub.codes("text")
+    if len(raw_dict) == 0:  # no text at all: one empty dictionary entry keeps shapes simple
+        raw_dict = pa.array([""], type=pa.large_string())
+    norm = per_slice(normalize_arrow, raw_dict)
+    del raw_dict
+    norm_codes, norm_dict = _dict_codes(norm)
+    del norm
+    norm_of_post = np.where(raw_codes >= 0, norm_codes[np.maximum(raw_codes, 0)], -1)
+    del raw_codes, norm_codes
+    norm_len = pc.utf8_length(norm_dict).fill_null(0).to_numpy(zero_copy_only=False)
+    norm_of_post = np.where((norm_of_post >= 0) & (norm_len[np.maximum(norm_of_post, 0)] > 0),
+                            norm_of_post, -1)
+    fz = per_slice(fuzzy_from_normal, norm_dict)
+    del norm_dict
+    fz_codes, fz_dict = _dict_codes(fz)
+    del fz
+    fz_len = pc.utf8_length(fz_dict).fill_null(0).to_numpy(zero_copy_only=False)
+    fz_of_post = np.where(norm_of_post >= 0, fz_codes[np.maximum(norm_of_post, 0)], -1)
+    fz_of_post = np.where((fz_of_post >= 0) & (fz_len[np.maximum(fz_of_post, 0)]
+                                               >= min_text_chars), fz_of_post, -1)
+    return norm_of_post, fz_of_post, fz_dict
 
 
 def first_seen_codes(codes: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,15 +1,18 @@
 """Per-cluster description for the report and clusters.csv: what they push, whom they answer,
 and the aggregated numbers behind the charts.
 
-``scan_details`` is the one call the pipeline makes after the clusters are assessed. It is pure
-(posts, accounts and result tables in; a DataFrame and a JSON-able dict out), so it does not
-depend on how the clusters were found. The report is drawn from its output alone, without the
-posts, which keeps report writing cheap and the HTML small.
+``scan_details`` is the whole computation once the clusters are assessed; the pipeline runs
+its two halves apart (``cluster_content``, then the evidence table, then ``with_charts``), so
+the content's working memory and the evidence table are never held at once. It is pure (posts,
+accounts and result tables in; a DataFrame and a JSON-able dict out), so it does not depend on
+how the clusters were found. The report is drawn from its output alone, without the posts,
+which keeps report writing cheap and the HTML small.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -147,6 +150,26 @@ def scan_details(posts: pd.DataFrame, accounts: pd.DataFrame, result_accounts: p
     aggregates of all posts/accounts, "clusters": {cluster_id: {charts..., "terms",
     "replies"}}}; JSON-able and deterministic.
     """
+    content = cluster_content(posts, accounts, result_accounts, clusters,
+                              max_clusters=max_clusters, max_tone=max_tone)
+    return with_charts(content, posts, accounts, evidence, burst_hours=burst_hours)
+
+
+@dataclass
+class ClusterContent:
+    """What the clusters push and answer (``cluster_content``), waiting for the charts."""
+
+    clusters: pd.DataFrame  # with CLUSTER_CONTENT_COLUMNS
+    membership: pd.DataFrame
+    shown: list[str]
+    per_cluster: dict[str, dict]
+
+
+def cluster_content(posts: pd.DataFrame, accounts: pd.DataFrame,
+                    result_accounts: pd.DataFrame, clusters: pd.DataFrame, *,
+                    max_clusters: int = 50, max_tone: int = 300) -> ClusterContent:
+    """The part of ``scan_details`` that does not read the evidence table: a scan runs it
+    before building that table, so the two never hold their memory at once."""
     membership = result_accounts[["account_id", "cluster_id"]]
     handles = _handles(accounts)
     shown = [str(c) for c in ranked_clusters(clusters).head(max_clusters)["cluster_id"]] if len(
@@ -155,19 +178,27 @@ def scan_details(posts: pd.DataFrame, accounts: pd.DataFrame, result_accounts: p
     replies = member_replies(posts, membership)
     tone = tone_counts(replies[replies["cluster_id"].isin(shown)], max_tone=max_tone)
     out = _content_columns(clusters, terms, reply_columns(replies, tone, handles))
-    charts = chart_data(posts, accounts, membership, evidence, cluster_ids=shown,
-                        burst_hours=burst_hours)
     term_lists = _term_lists(terms[terms["cluster_id"].isin(shown)])
     reply_lists = _reply_details(replies, tone, handles, shown)
     profiles = _profiles(accounts, membership, shown)
-    per_cluster = {}
-    for cid in shown:  # at most max_clusters
-        per_cluster[cid] = {**charts["clusters"].get(cid, {}),
-                            "terms": term_lists.get(cid, {k: [] for k in KINDS}),
-                            "replies": reply_lists.get(cid, {"top_posts": [], "top_accounts": [],
-                                                             "tone": {}}),
-                            "profiles": profiles.get(cid, {})}
+    per_cluster = {cid: {"terms": term_lists.get(cid, {k: [] for k in KINDS}),
+                         "replies": reply_lists.get(cid, {"top_posts": [], "top_accounts": [],
+                                                          "tone": {}}),
+                         "profiles": profiles.get(cid, {})} for cid in shown}
+    return ClusterContent(out, membership, shown, per_cluster)
+
+
+def with_charts(content: ClusterContent, posts: pd.DataFrame, accounts: pd.DataFrame,
+                evidence: pd.DataFrame, *, burst_hours: float = 24.0
+                ) -> tuple[pd.DataFrame, dict]:
+    """``scan_details``' result: the content with the chart aggregates (which mark the
+    evidence's synchronised moments)."""
+    charts = chart_data(posts, accounts, content.membership, evidence,
+                        cluster_ids=content.shown, burst_hours=burst_hours)
+    per_cluster = {cid: {**charts["clusters"].get(cid, {}), **content.per_cluster[cid]}
+                   for cid in content.shown}  # at most max_clusters
     population = {k: v for k, v in charts.items() if k != "clusters"}
     population["n_posts"] = len(posts)
     population["n_accounts"] = int(np.unique(accounts["account_id"].dropna()).size)
-    return out, {"version": DETAILS_VERSION, "population": population, "clusters": per_cluster}
+    return content.clusters, {"version": DETAILS_VERSION, "population": population,
+                              "clusters": per_cluster}
