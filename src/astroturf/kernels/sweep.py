@@ -180,13 +180,20 @@ def sweep_with_hot_keys(key: np.ndarray, time: np.ndarray, account: np.ndarray, 
     n_acc = np.int64(account.max()) + 1
     lo, hi = np.minimum(account[ci], account[cj]), np.maximum(account[ci], account[cj])
     allowed = unique_sorted(lo * n_acc + hi)
+    paired = np.zeros(int(n_acc), bool)  # accounts in some ordinary co-action
+    paired[lo], paired[hi] = True, True
     acc_w = account[warm]
 
     def known(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        # most of a viral key's crowd never co-acts elsewhere: a table lookup per account
+        # sets them aside before the (cache-unfriendly) search among the allowed pairs
         a, b = acc_w[i], acc_w[j]
-        code = np.minimum(a, b) * n_acc + np.maximum(a, b)
-        at = np.minimum(np.searchsorted(allowed, code), len(allowed) - 1)
-        return allowed[at] == code
+        out = paired[a] & paired[b]
+        at = np.flatnonzero(out)
+        code = np.minimum(a[at], b[at]) * n_acc + np.maximum(a[at], b[at])
+        pos = np.minimum(np.searchsorted(allowed, code), len(allowed) - 1)
+        out[at] = allowed[pos] == code
+        return out
 
     hi_, hj = sweep_pairs(key[warm], time[warm], acc_w, window_ns=window_ns,
                           hot=np.ones(len(warm), bool), max_fanout=max_fanout, keep=known)

@@ -45,13 +45,15 @@ def _active_window(hod: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                          axis=1)
     start = np.zeros(len(hod), np.int64)
     length = np.full(len(hod), 24, np.int64)
-    done = n == 0
-    for width in range(1, 25):
-        sums = ext[:, width:width + 24] - ext[:, :24]
+    left = np.flatnonzero(n > 0)  # accounts whose window is still to find: most are done
+    for width in range(1, 25):    # within a few hours, so each width looks at fewer rows
+        if len(left) == 0:
+            break
+        sums = ext[left, width:width + 24] - ext[left, :24]
         best = sums.argmax(axis=1)
-        hit = ~done & (sums[np.arange(len(hod)), best] >= _COVER * n - 1e-9)
-        start[hit], length[hit] = best[hit], width
-        done |= hit
+        hit = sums[np.arange(len(left)), best] >= _COVER * n[left] - 1e-9
+        start[left[hit]], length[left[hit]] = best[hit], width
+        left = left[~hit]
     return start, length
 
 
@@ -70,6 +72,10 @@ _HALF_FOLD = np.concatenate([np.r_[np.ones(120), np.zeros(48)][:, None] * _DAY_F
 _WEEKDAY = np.r_[np.ones(5 * 24), np.zeros(2 * 24)]
 
 
+_WINDOW_LABELS = np.array([[f"{a:02d}-{b:02d} UTC" for b in range(24)] for a in range(24)],
+                          dtype=object)
+
+
 def _row_sums(counts: csr_matrix) -> np.ndarray:
     return np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
 
@@ -81,8 +87,7 @@ def _summaries(counts: csr_matrix) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         office = (counts @ _office_masks()).max(axis=1) / n
         weekday = (counts @ _WEEKDAY) / n
-    label = (pd.Series(start).map("{:02d}".format) + "-"
-             + pd.Series((start + length) % 24).map("{:02d}".format) + " UTC")
+    label = pd.Series(_WINDOW_LABELS[start, (start + length) % 24])
     return pd.DataFrame({"n_posts_rhythm": n.astype(np.int64),
                          "active_hours": label.where(n > 0).astype("str"),
                          "active_hours_len": np.where(n > 0, length, np.nan),
