@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from astroturf.kernels.minhash import NearDupParams, mix64
-from astroturf.kernels.sweep import NAT, dense_rank, stable_codes, time_ns
+from astroturf.kernels.sweep import NAT, dense_rank, stable_codes, time_ns, time_rank
 from astroturf.schema import Dataset
 
 log = logging.getLogger("astroturf.scandata")
@@ -85,6 +85,7 @@ class ScanData:
     dataset: Dataset
     neardup: NearDupParams = field(default_factory=NearDupParams)
     _templates: Templates | None = field(default=None, repr=False)
+    _t_rank: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_accounts(self) -> int:
@@ -107,6 +108,13 @@ class ScanData:
         slim = posts[[c for c in WORKER_POST_COLUMNS if c in posts.columns]]
         return replace(self, dataset=replace(self.dataset, posts=slim, meta={}),
                        post_id=pa.array([], type=pa.large_string()))
+
+    @property
+    def t_rank(self) -> np.ndarray:
+        """``kernels.sweep.time_rank`` of the post times, computed on first use."""
+        if self._t_rank is None:
+            self._t_rank = time_rank(self.t)
+        return self._t_rank
 
     def codes_of(self, account_ids: pd.Series | np.ndarray) -> np.ndarray:
         """Codes of account ids (-1 for ids not in the scan)."""

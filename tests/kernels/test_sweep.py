@@ -229,3 +229,30 @@ def test_lexsort_ints_takes_the_stable_argsort_when_positions_do_not_fit():
     rng = np.random.default_rng(1)
     keys = [rng.integers(0, 2**30, 5000), rng.integers(0, 2**30, 5000)]  # 60 bits + 13
     np.testing.assert_array_equal(lexsort_ints(keys), np.lexsort(keys))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 400), st.integers(1, 60), st.integers(0, 2**32))
+def test_stable_argsort_is_numpys_with_few_or_many_ties(n: int, distinct: int, seed: int):
+    from astroturf.kernels.sweep import stable_argsort
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, distinct, n).astype(np.uint64) << np.uint64(40)
+    values[: n // 2] += rng.integers(0, 2**20, n // 2).astype(np.uint64)  # some distinct
+    np.testing.assert_array_equal(stable_argsort(values), np.argsort(values, kind="stable"))
+
+
+def test_lexsort_ints_keeps_an_ordered_input_and_time_ranks_sort_like_times():
+    from astroturf.kernels.sweep import time_rank
+
+    rng = np.random.default_rng(2)
+    acc = np.sort(rng.integers(0, 50, 3000))
+    t = rng.integers(0, 2**52, 3000)  # 52-bit times: (t, acc) does not pack
+    ordered = lexsort_ints((np.arange(3000), acc))
+    np.testing.assert_array_equal(ordered, np.arange(3000))
+    t[::7] = t[0]  # ties, broken by position
+    rank = time_rank(t)
+    assert sorted(rank.tolist()) == list(range(3000))
+    key = rng.integers(0, 40, 3000)
+    np.testing.assert_array_equal(lexsort_ints((rank, key)),
+                                  np.lexsort((np.arange(3000), t, key)))

@@ -86,10 +86,41 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
     for k, lo, w in zip(reversed(keys), reversed(lows), reversed(widths), strict=True):
         if w:  # the first key packed (the primary one) ends in the highest bits
             packed = (packed << np.uint64(w)) | (k.astype(np.int64) - lo).astype(np.uint64)
+    if (packed[1:] >= packed[:-1]).all():  # already in order (one pass; a stable sort
+        return np.arange(n, dtype=np.int64)  # keeps such an input as it is)
     if total + pos_bits <= 64:
         packed = (packed << np.uint64(pos_bits)) | np.arange(n, dtype=np.uint64)
         return (np.sort(packed) & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
-    return np.argsort(packed, kind="stable")
+    return stable_argsort(packed)
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``: the fast unstable argsort, then equal values put
+    back in position order (only where there are any: distinct keys, the usual case when a
+    row id is part of them, cost nothing more)."""
+    order = np.argsort(values)
+    s = values[order]
+    tie = s[1:] == s[:-1]
+    if not tie.any():
+        return order
+    same = np.r_[False, tie]  # equal to the value before
+    pos = np.flatnonzero(same | np.r_[tie, False])
+    if 3 * len(pos) > len(values):  # ties everywhere: the stable sort itself is cheaper
+        return np.argsort(values, kind="stable")
+    run = np.cumsum(~same[pos])  # one id per run of equal values
+    sub = np.lexsort((order[pos], run))
+    order[pos] = order[pos][sub]
+    return order
+
+
+def time_rank(t: np.ndarray) -> np.ndarray:
+    """Each post's place in (time, position) order: distinct ints that sort like the times,
+    ties by position. Sorting by this one narrow key instead of by 52-bit times then position
+    lets ``lexsort_ints`` pack sorts that would otherwise fall back to ``np.lexsort`` (five
+    times slower on 10M rows)."""
+    rank = np.empty(len(t), np.int64)
+    rank[np.argsort(t, kind="stable")] = np.arange(len(t))
+    return rank
 
 
 def dense_rank(x: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ def _windowed(name: str) -> Runner:
         from astroturf.signals.coactions import run_windowed
 
         return run_windowed(sd, name, window=p.window, times=None if null is None else null.t,
+                            ranks=None if null is None else null.rank,
                             evidence=null is None, max_key_accounts=p.max_key_accounts,
                             max_fanout=p.max_fanout, max_evidence=p.max_evidence,
                             bandwidth=p.null_bandwidth)
@@ -117,7 +118,8 @@ def _lockstep(sd, p: ScanParams, null=None, base=None, sources=()) -> ChannelEdg
     b = f["b"].to_numpy(np.int64) if f is not None else np.zeros(0, np.int64)
     return lockstep_channel(sd, (a, b), window=p.window, bandwidth=p.null_bandwidth,
                             max_evidence=p.max_evidence,
-                            times=None if null is None else null.t, evidence=null is None)
+                            times=None if null is None else null.t,
+                            ranks=None if null is None else null.rank, evidence=null is None)
 
 
 COACTION_SIGNALS = ("co_text", "co_repost", "co_url", "co_reply", "co_hashtag", "near_dup_sync")

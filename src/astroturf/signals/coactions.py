@@ -22,6 +22,7 @@ from astroturf.kernels.sweep import (
     key_account_counts,
     lexsort_ints,
     sweep_with_hot_keys,
+    time_rank,
 )
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, coerce_accounts, coerce_posts, empty_accounts
@@ -58,18 +59,22 @@ def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: flo
                      times: np.ndarray | None = None, max_key_accounts: int = 1000,
                      max_fanout: int = 50, max_evidence: int = 20,
                      pair_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                     evidence: bool = True, bandwidth: float = 3600.0) -> ChannelEdges:
+                     evidence: bool = True, bandwidth: float = 3600.0,
+                     ranks: np.ndarray | None = None) -> ChannelEdges:
     """Pairs of accounts acting on the same key within ``window`` seconds.
 
-    ``times``: post times to use (a null copy's re-timed ones; default the real ones).
+    ``times``: post times to use (a null copy's re-timed ones; default the real ones), and
+    ``ranks`` their ``time_rank`` (computed here when not given).
     ``pair_filter(post_i, post_j)`` may drop co-action pairs (boolean mask). Frame extra
     columns: trials, p_hit (binomial null, see stats.nulls.timing_null).
     """
-    times = sd.t if times is None else times
+    if times is None:
+        times, ranks = sd.t, sd.t_rank
     if len(actions.post) < 2:
         return empty_channel(signal, "binomial")
+    ranks = time_rank(times) if ranks is None else ranks
     t = times[actions.post]
-    order = lexsort_ints((actions.post, t, actions.key))
+    order = lexsort_ints((ranks[actions.post], actions.key))  # by key, time, then post
     post, key, time = actions.post[order], actions.key[order], t[order]
     account = sd.acc[post]
     n_acc = sd.n_accounts
@@ -115,11 +120,11 @@ def different_texts(sd: ScanData) -> Callable[[np.ndarray, np.ndarray], np.ndarr
 
 
 def run_windowed(sd: ScanData, signal: str, *, window: float, times: np.ndarray | None = None,
-                 evidence: bool = True, **kw) -> ChannelEdges:
+                 ranks: np.ndarray | None = None, evidence: bool = True, **kw) -> ChannelEdges:
     """One windowed signal on ScanData (real times, or a null copy's ``times``)."""
     pf = different_texts(sd) if signal == "near_dup_sync" else None
     return windowed_channel(sd, actions_for(sd, signal), signal=signal, window=window,
-                            times=times, pair_filter=pf, evidence=evidence, **kw)
+                            times=times, ranks=ranks, pair_filter=pf, evidence=evidence, **kw)
 
 
 def scan_data(posts: pd.DataFrame, accounts: pd.DataFrame | None = None, *,

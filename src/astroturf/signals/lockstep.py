@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from astroturf.errors import UsageError
-from astroturf.kernels.sweep import unique_sorted
+from astroturf.kernels.sweep import time_rank, unique_sorted
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import PairProbes, pair_probes, probe_within
 
@@ -64,23 +64,27 @@ SIGNAL = "lockstep"
 
 def lockstep_channel(sd, pairs: tuple[np.ndarray, np.ndarray], *, window: float = 60.0,
                      bandwidth: float = 3600.0, max_evidence: int = 20,
-                     times: np.ndarray | None = None, evidence: bool = True) -> ChannelEdges:
+                     times: np.ndarray | None = None, evidence: bool = True,
+                     ranks: np.ndarray | None = None) -> ChannelEdges:
     """Lockstep edges for candidate account pairs (codes a, b from the co-action channels).
 
     ``window`` and ``bandwidth`` in seconds, ``bandwidth`` > 2 * ``window``; ``times`` a null
     copy's post times (default the real ones). One row per candidate pair with at least one
-    co-occurrence; binomial null (frame columns trials, p_hit).
+    co-occurrence; binomial null (frame columns trials, p_hit). ``ranks``: the
+    ``time_rank`` of ``times`` (computed when not given).
     """
     if not 0 < 2 * window < bandwidth:
         raise UsageError(f"lockstep needs 0 < 2 * window < bandwidth, got {window} and "
                          f"{bandwidth}",
                          hint="use a bandwidth (hour scale) well above the window (minutes)")
-    times = sd.t if times is None else times
+    if times is None:
+        times, ranks = sd.t, sd.t_rank
     a, b = _distinct_pairs(pairs, sd.n_accounts)
     if len(a) == 0 or len(times) < 2:
         return empty_channel(SIGNAL, "binomial")
     w_ns, h_ns = round(window * 1e9), round(bandwidth * 1e9)
-    probes = pair_probes(a, b, sd.acc, times, n_acc=sd.n_accounts, pad_ns=h_ns)
+    probes = pair_probes(a, b, sd.acc, times, n_acc=sd.n_accounts, pad_ns=h_ns,
+                         rank=time_rank(times) if ranks is None else ranks)
     lo, hi = probe_within(probes, w_ns)
     n_events = _events(probes, lo, hi, n_pairs=len(a))
     expected, p_value, chances, hit_p = _null(probes, a, b, n_events, close=hi - lo,

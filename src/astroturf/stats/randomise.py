@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from astroturf.kernels.sweep import time_rank
+
 HOUR_NS = 3_600 * 10**9
 
 
@@ -36,6 +38,7 @@ class NullCopy:
     seed: int
     t: np.ndarray  # re-timed post times (ScanData order)
     n_accounts: int
+    rank: np.ndarray  # kernels.sweep.time_rank of t (every windowed channel sorts by it)
 
     def rng(self, channel: str) -> np.random.Generator:
         """The random stream of one channel in this copy."""
@@ -60,8 +63,9 @@ def make_copies(t: np.ndarray, *, n_accounts: int, n_copies: int, seed: int,
     out = []
     for k in range(n_copies):
         rng = np.random.default_rng([seed, k, 0x7E71])
-        out.append(NullCopy(index=k, seed=seed, t=retime(t, rng, bandwidth_ns=bandwidth_ns),
-                            n_accounts=n_accounts))
+        moved = retime(t, rng, bandwidth_ns=bandwidth_ns)
+        out.append(NullCopy(index=k, seed=seed, t=moved, n_accounts=n_accounts,
+                            rank=time_rank(moved)))
     return out
 
 
