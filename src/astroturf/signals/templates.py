@@ -211,7 +211,7 @@ def template_groups(sd: ScanData, *, min_accounts: int = 3) -> pd.DataFrame:
     top_text = t.groupby(["fam", "text"], sort=True).size().reset_index(name="n").sort_values(
         ["fam", "n", "text"], ascending=[True, False, True], kind="stable").drop_duplicates("fam")
     lead = t.merge(top_text[["fam", "text"]], on=["fam", "text"]).drop_duplicates("fam")
-    raw = sd.posts["text"].to_numpy(dtype=object)[sd.row[lead["pos"].to_numpy()]]
+    raw = sd.posts["text"].iloc[sd.row[lead["pos"].to_numpy()]].to_numpy(dtype=object)
     out = pd.DataFrame({"n_posts": g.size(), "n_accounts": n_acc[g.size().index],
                         "n_variants": g["text"].nunique(),
                         "first_seen": g["t"].min(), "last_seen": g["t"].max()})
