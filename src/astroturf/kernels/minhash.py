@@ -362,8 +362,13 @@ def near_duplicate_pairs(texts: Texts, params: NearDupParams = NearDupParams(), 
     del sig
     n_candidates = len(x)
     n_chars = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    # candidates outnumbering the texts: every block would make most texts strings again,
+    # so make them once (the signatures are gone by now; the search's peak is in the LSH)
+    strings = texts.to_numpy(zero_copy_only=False) if len(x) > len(texts) else None
     kept = [verified(texts, x[lo:lo + _VERIFY_BLOCK], y[lo:lo + _VERIFY_BLOCK], n_chars,
-                     params, common) for lo in range(0, len(x), _VERIFY_BLOCK)]
+                     params, common, strings=strings)
+            for lo in range(0, len(x), _VERIFY_BLOCK)]
+    del strings
     del x, y
     x, y, score, jac = (np.concatenate([k[i] for k in kept]) for i in range(4)) if kept else (
         empty[c].to_numpy() for c in ("x", "y", "score", "jaccard"))
@@ -377,25 +382,29 @@ _VERIFY_BLOCK = 4_000_000  # candidate pairs verified at a time (bounds the stri
 
 
 def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray, n_chars: np.ndarray,
-             params: NearDupParams, common: np.ndarray
+             params: NearDupParams, common: np.ndarray, *, strings: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
 
     fuzz.ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|: an exact bound spares
     the edit-distance kernel a quarter of the candidates on word-salad data. The kernel needs
-    Python strings: only the texts of these candidates are made into strings, once each.
+    Python strings: ``strings`` (all texts as str), else only the texts of these candidates
+    are made into strings, once each.
     """
     la, lb = n_chars[x], n_chars[y]
     ok = 200.0 * np.minimum(la, lb) >= (params.threshold - 1e-9) * (la + lb)
     x, y = x[ok], y[ok]
     if len(x) == 0:
         return x, y, np.zeros(0), np.zeros(0)
-    used = unique_sorted(np.r_[x, y])
-    strings = take_texts(texts, used).to_numpy(zero_copy_only=False)
-    score = np.asarray(cpdist(strings[np.searchsorted(used, x)],
-                              strings[np.searchsorted(used, y)], scorer=fuzz.ratio,
-                              workers=-1), float)
-    del strings
+    if strings is None:
+        used = unique_sorted(np.r_[x, y])
+        at = np.empty(len(texts), np.int64)  # text -> its place among the used ones
+        at[used] = np.arange(len(used))
+        strings, xs, ys = take_texts(texts, used).to_numpy(zero_copy_only=False), at[x], at[y]
+    else:
+        xs, ys = x, y
+    score = np.asarray(cpdist(strings[xs], strings[ys], scorer=fuzz.ratio, workers=-1), float)
+    del strings, xs, ys
     ok = score >= params.threshold
     x, y, score = x[ok], y[ok], score[ok]
     jac = informative_jaccard(texts, x, y, k=params.k, common=common)
