@@ -74,7 +74,7 @@ def main() -> None:
     args = ap.parse_args()
     data = read_dataset([args.export], mapping=parse_map(args.map))
     sd = encode(data)
-    texts = np.asarray(sd.fuzzy_texts, dtype=object)
+    texts = sd.fuzzy_texts  # Arrow, as the scan searches them
     p = NearDupParams()
     p = replace(p, max_bucket=args.max_bucket or p.max_bucket, n_hashes=args.hashes or p.n_hashes)
     print(f"max_bucket {p.max_bucket}, {p.n_hashes} hashes ({p.n_hashes // p.rows} bands of "
@@ -86,7 +86,7 @@ def main() -> None:
           f"{dt:.1f} s = {len(texts) / dt:,.0f} texts/s, {len(whole):,} pairs")
     rng = np.random.default_rng(args.seed)
     pick = np.sort(rng.choice(len(texts), min(args.sample, len(texts)), replace=False))
-    sample = texts[pick]
+    sample = texts.take(pick).to_numpy(zero_copy_only=False)  # str objects: cdist needs them
     common = common_slots(texts, k=p.k, max_df=p.max_df)  # the whole export's, as in a scan
     t0 = time.perf_counter()
     found_df = near_duplicate_pairs(sample, p, common=common)
