@@ -43,6 +43,16 @@ def test_counts():
     assert list(bad) == [False, True, True, False, False, True]
 
 
+def test_counts_of_repeated_cells_keep_the_index():
+    """Counts are parsed once per distinct cell and put back on every row, index kept."""
+    raw = pd.Series(["7", None, "x", "7", "1_000", "x", "NULL"], index=[5, 3, 9, 1, 0, 2, 8],
+                    dtype="str")
+    values, bad = guard_counts(raw)
+    assert values.index.tolist() == raw.index.tolist() == bad.index.tolist()
+    assert values.fillna(-1).tolist() == [7.0, -1, -1, 7.0, 1000.0, -1, -1]
+    assert bad.tolist() == [False, False, True, False, False, True, False]
+
+
 def test_bad_cells_dropped_and_counted(tmp_path):
     path = tmp_path / "x.csv"
     pd.DataFrame(ROWS).to_csv(path, index=False)

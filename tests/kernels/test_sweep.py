@@ -204,7 +204,8 @@ def test_utc_index_is_to_datetime_without_the_slow_path():
     assert got[[0, 1, 3]].equals(pd.DatetimeIndex(want.dropna()))
 
 
-_KEY_KINDS = st.sampled_from(["small", "wide", "huge", "bool", "int8", "float"])
+_KEY_KINDS = st.sampled_from(["small", "wide", "huge", "bool", "int8", "float", "odd float"])
+_ODD = np.array([0.0, -0.0, 1.5, np.nan, np.inf, -np.inf, -2.0, 1e-300])
 
 
 def _key(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -212,14 +213,15 @@ def _key(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
             "huge": lambda: rng.integers(-2**62, 2**62, n),
             "bool": lambda: rng.integers(0, 2, n).astype(bool),
             "int8": lambda: rng.integers(0, 5, n).astype(np.int8),
-            "float": lambda: rng.integers(0, 4, n) / 2.0}[kind]()
+            "float": lambda: rng.integers(0, 4, n) / 2.0,
+            "odd float": lambda: rng.choice(_ODD, n)}[kind]()
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(1, 60), st.lists(_KEY_KINDS, min_size=1, max_size=4), st.integers(0, 2**32))
 def test_lexsort_ints_is_np_lexsort(n: int, kinds: list[str], seed: int):
-    """Packed keys (with or without the row position), wide keys and floats: the same
-    permutation as np.lexsort, ties in input order."""
+    """Packed keys (with or without the row position), wide keys and floats (ranked: NaN,
+    infinities and -0.0 included): the same permutation as np.lexsort, ties in input order."""
     rng = np.random.default_rng(seed)
     keys = [_key(k, n, rng) for k in kinds]
     np.testing.assert_array_equal(lexsort_ints(keys), np.lexsort(keys))

@@ -29,6 +29,60 @@ def test_homoglyph_handles_fold_together():
     assert name_shapes(pd.Series(["JohnSmith1987"])).iloc[0] == "AaAa9999"
 
 
+def _affix_reference(folded: list[str], *, suffix: bool, min_affix: int, max_group: int,
+                     max_p: float) -> dict[tuple[int, int], tuple[str, int, float]]:
+    """The affix family by its definition: each pair's longest shared affix (<= 32) whose key
+    has <= max_group members and whose length's pair mass is <= max_p."""
+    words = [w[::-1] if suffix else w for w in folded]
+    n = len(words)
+    members: dict[str, set[int]] = {}
+    for i, w in enumerate(words):
+        for length in range(min_affix, min(len(w), 32) + 1):
+            members.setdefault(w[:length], set()).add(i)
+    mass: dict[int, float] = {}
+    for key, m in members.items():
+        mass[len(key)] = mass.get(len(key), 0.0) + len(m) * (len(m) - 1) / (n * (n - 1.0))
+    out = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            best = None
+            for length in range(min_affix, min(len(words[i]), len(words[j]), 32) + 1):
+                key = words[i][:length]
+                if words[j][:length] != key:
+                    break
+                if len(members[key]) <= max_group and min(mass[length], 1.0) <= max_p:
+                    best = (key[::-1] if suffix else key, len(members[key]),
+                            min(mass[length], 1.0))
+            if best is not None:
+                out[(i, j)] = best
+    return out
+
+
+@pytest.mark.parametrize("suffix", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_affix_pairs_are_the_longest_shared_affix_by_definition(suffix: bool, seed: int):
+    """The runs of the sorted names give each pair its longest shared affix that passes the
+    group-size and pair-mass limits, as enumerating every affix of every name does."""
+    from astroturf.signals.handles import _affix_pairs
+
+    rng = np.random.default_rng(seed)
+    stems = ["amazonfc", "amazon", "bob", "zz" * 20]
+    folded = ["".join([rng.choice(stems), *rng.choice(list("ab1"), rng.integers(0, 8))])
+              for _ in range(70)]
+    for max_group, max_p in [(200, 1.0), (6, 1.0), (200, 0.05)]:
+        ref = _affix_reference(folded, suffix=suffix, min_affix=4, max_group=max_group,
+                               max_p=max_p)
+        got = _affix_pairs(np.arange(len(folded)), pd.Series(folded, dtype="str"),
+                           suffix=suffix, min_affix=4, max_group=max_group, n_pop=len(folded),
+                           max_p_value=max_p)
+        mine = {(int(a), int(b)): (k, int(s), p) for a, b, k, s, p in zip(
+            got["a"], got["b"], got["key"], got["size"], got["p_value"], strict=True)}
+        assert mine.keys() == ref.keys()
+        for pair, (key, size, p) in ref.items():
+            assert mine[pair][:2] == (key, size)
+            assert mine[pair][2] == pytest.approx(p, rel=1e-12)
+
+
 def test_homoglyph_pair_matches_and_common_prefix_is_weak():
     rng = np.random.default_rng(3)
     letters = list("abcdefghijklmnopqrstuvwxyz")

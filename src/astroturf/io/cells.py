@@ -120,9 +120,15 @@ def guard_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
         present = values.notna()
     else:
-        s = values.astype("str").str.strip().str.replace(r"[, \t_]", "", regex=True)
-        present = s.notna() & (s != "") & ~s.str.lower().isin(["nan", "none", "null", "<na>"])
-        numbers = pd.to_numeric(s.where(present), errors="coerce").astype("float64")
+        # on the distinct cells (a count column repeated on each of a million post rows
+        # holds a few thousand values)
+        codes, distinct = pd.factorize(values)
+        s = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.strip()
+        s = s.str.replace(r"[, \t_]", "", regex=True)
+        ok_u = s.notna() & (s != "") & ~s.str.lower().isin(["nan", "none", "null", "<na>"])
+        num_u = pd.to_numeric(s.where(ok_u), errors="coerce").astype("float64").to_numpy()
+        present = pd.Series(np.r_[ok_u.to_numpy(bool), False][codes], index=values.index)
+        numbers = pd.Series(np.r_[num_u, np.nan][codes], index=values.index)
     ok = np.isfinite(numbers) & (numbers >= 0) & (numbers < MAX_COUNT)
     bad = present & ~ok
     return numbers.where(ok), bad

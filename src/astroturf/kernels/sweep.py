@@ -69,6 +69,10 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
     """
     keys = [np.asarray(k) for k in keys]
     n = len(keys[0]) if keys else 0
+    if n >= 2 and all(k.ndim == 1 for k in keys):
+        # a float key sorts like its dense rank (ties, -0.0 == 0.0 and NaNs last included):
+        # one sort for the rank, and the keys can still be packed
+        keys = [_float_rank(k) if k.dtype.kind == "f" else k for k in keys]
     if n < 2 or not all(k.dtype.kind in "iub" and k.ndim == 1 for k in keys):
         return np.lexsort(keys) if keys else np.zeros(0, np.int64)
     lows, widths = [], []
@@ -92,6 +96,16 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
         packed = (packed << np.uint64(pos_bits)) | np.arange(n, dtype=np.uint64)
         return (np.sort(packed) & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
     return stable_argsort(packed)
+
+
+def _float_rank(values: np.ndarray) -> np.ndarray:
+    """Dense rank of floats in ``np.sort`` order (equal values one rank, NaNs one last rank)."""
+    order = np.argsort(values)
+    s = values[order]
+    new = np.r_[True, (s[1:] != s[:-1]) & ~(np.isnan(s[1:]) & np.isnan(s[:-1]))]
+    rank = np.empty(len(values), np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return rank
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:

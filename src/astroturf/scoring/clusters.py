@@ -38,6 +38,10 @@ def _snip(text: object) -> str:
     return s if len(s) <= SNIPPET else s[: SNIPPET - 1] + "…"
 
 
+_POST_KEYED = ("template_reuse", "app_boilerplate", "co_text", "co_repost", "near_dup_sync",
+               "co_hashtag", "co_reply", "co_url")
+
+
 class KeyDescriber:
     """What a channel key is, in words an analyst can quote (for the set-aside item).
 
@@ -75,35 +79,64 @@ class KeyDescriber:
         at = np.searchsorted(k, key)
         return int(p[at]) if at < len(k) and k[at] == key else -1
 
-    def __call__(self, sig: int, key: int) -> str:
-        ev = self.ev
-        if sig < 0 or key < 0 or sig >= len(ev.signals):
+    def _post_key(self, sig: int, key: int) -> str:
+        """A post-keyed channel's key: the text (or target) of its first post."""
+        signal = self.ev.signals[sig]
+        pos = self._first_post(signal, key)
+        if pos < 0:
             return ""
-        signal = ev.signals[sig]
-        if signal in ("template_reuse", "app_boilerplate", "co_text", "co_repost",
-                      "near_dup_sync", "co_hashtag", "co_reply", "co_url"):
-            pos = self._first_post(signal, key)
-            if pos < 0:
-                return ""
-            row = int(self.sd.row[pos])
-            target = self._cell("target_post_id", row)
-            if signal == "co_reply":
-                return f"replies to post {target}" if target else "replies to one post"
-            text = self._text(pos)
-            if signal == "co_repost" and (target or not text):
-                # the reposted post's id says what was reposted; its text may be absent
-                return f"reposts of post {target}" + (f" ('{text}')" if text else "")
-            what = {"co_repost": "reposts of", "co_url": "a link posted with",
-                    "co_hashtag": "a hashtag set posted with"}.get(signal, "the text")
-            return f"{what} '{text}'"
-        ch = ev.channels[sig]
-        rows = np.flatnonzero(ch.ki_key == key) if len(ch.ki_key) else np.zeros(0, int)
-        if len(rows) and "key" in ch.frame.columns:
-            return f"{signal.replace('_', ' ')} '{ch.frame['key'].iloc[ch.ki_edge[rows[0]]]}'"
-        if len(rows) and ch.render is not None:  # e.g. "bio: 'a' ~ 'b' (sim 0.93; ...)"
-            example = str(ch.render(np.asarray([ch.ki_edge[rows[0]]], np.int64))[0])
-            return f"{signal.replace('_', ' ')}, e.g. {example}"
-        return signal.replace("_", " ")
+        row = int(self.sd.row[pos])
+        target = self._cell("target_post_id", row)
+        if signal == "co_reply":
+            return f"replies to post {target}" if target else "replies to one post"
+        text = self._text(pos)
+        if signal == "co_repost" and (target or not text):
+            # the reposted post's id says what was reposted; its text may be absent
+            return f"reposts of post {target}" + (f" ('{text}')" if text else "")
+        what = {"co_repost": "reposts of", "co_url": "a link posted with",
+                "co_hashtag": "a hashtag set posted with"}.get(signal, "the text")
+        return f"{what} '{text}'"
+
+    def __call__(self, sig: int, key: int) -> str:
+        return self.many(np.asarray([sig]), np.asarray([key]))[0]
+
+    def _first_edge(self, sig: int, keys: np.ndarray) -> np.ndarray:
+        """The edge of each key's first key-index row in channel ``sig`` (-1: none)."""
+        ch = self.ev.channels[sig]
+        order = np.argsort(ch.ki_key, kind="stable")  # the first row of each key leads its run
+        k = ch.ki_key[order]
+        at = np.minimum(np.searchsorted(k, keys), max(len(k) - 1, 0))
+        found = (k[at] == keys) if len(k) else np.zeros(len(keys), bool)
+        return np.where(found, ch.ki_edge[order[at]] if len(k) else -1, -1)
+
+    def many(self, sigs: np.ndarray, keys: np.ndarray) -> list[str]:
+        """``self(sig, key)`` for many keys: the profile channels' examples are rendered in
+        one call per channel (a call per key cost milliseconds each on thousands of
+        clusters)."""
+        ev = self.ev
+        out = [""] * len(sigs)
+        profile: dict[int, list[int]] = {}
+        for i, (sig, key) in enumerate(zip(sigs.tolist(), keys.tolist(), strict=True)):
+            if sig < 0 or key < 0 or sig >= len(ev.signals):
+                continue
+            if ev.signals[sig] in _POST_KEYED:
+                out[i] = self._post_key(sig, key)
+            else:
+                profile.setdefault(sig, []).append(i)
+        for sig, idx in profile.items():
+            ch, name = ev.channels[sig], ev.signals[sig].replace("_", " ")
+            edge = self._first_edge(sig, np.asarray(keys)[idx].astype(np.int64))
+            has = edge >= 0
+            text = np.full(len(idx), name, dtype=object)
+            if has.any() and "key" in ch.frame.columns:
+                named = ch.frame["key"].to_numpy(dtype=object)[edge[has]]
+                text[has] = [f"{name} '{k}'" for k in named]
+            elif has.any() and ch.render is not None:  # e.g. "bio: 'a' ~ 'b' (sim 0.93; ...)"
+                examples = ch.render(edge[has])
+                text[has] = [f"{name}, e.g. {e}" for e in examples]
+            for i, t in zip(idx, text, strict=True):
+                out[i] = str(t)
+        return out
 
 
 def internal_rows(ev: Evidence, cid: np.ndarray) -> pd.DataFrame:
@@ -193,7 +226,9 @@ def _reasons(sd: ScanData, ev: Evidence, t: pd.DataFrame, inner: pd.DataFrame,
         feats = features.set_index("account_id") if "account_id" in features else features
     feat = feature_phrases(mem, feats)
     bursts = _bursts(sd, mem, hours=burst_hours)
-    describe = KeyDescriber(sd, ev)
+    aside = t["aside_cover"].to_numpy() > 1
+    whats = iter(KeyDescriber(sd, ev).many(t["aside_sig"].to_numpy()[aside].astype(np.int64),
+                                            t["aside_key"].to_numpy()[aside].astype(np.int64)))
     out = []
     for row in t.to_dict("records"):  # one row per cluster, small work each
         c = row["cluster_id"]
@@ -210,7 +245,7 @@ def _reasons(sd: ScanData, ev: Evidence, t: pd.DataFrame, inner: pd.DataFrame,
         if single.get(c, ""):
             parts.append(single[c])
         if row["aside_cover"] > 1:
-            what = describe(int(row["aside_sig"]), int(row["aside_key"]))
+            what = next(whats)
             if what:
                 parts.append(f"set aside as what defines the group: {what} "
                              f"({int(row['aside_cover'])} members)")

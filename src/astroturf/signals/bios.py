@@ -63,7 +63,10 @@ def near_duplicate_clusters(texts: pd.Series, *, threshold: float = 0.8, seed: i
     i, j = lsh_candidates(sig, rows=3, max_bucket=max_bucket)  # 60 hashes: 20 bands of 3
     vals = texts.to_numpy(dtype=object)
     if len(i):
-        sim = cpdist(vals[i], vals[j], scorer=fuzz.ratio, workers=1) / 100.0
+        # pairs under the threshold come back as 0 (the kernel stops early on them); the
+        # others exactly, on every core
+        sim = cpdist(vals[i], vals[j], scorer=fuzz.ratio, workers=-1,
+                     score_cutoff=100.0 * threshold - 1e-9) / 100.0
         ok = sim >= threshold
         i, j, sim = i[ok], j[ok], sim[ok]
     else:
@@ -124,7 +127,7 @@ def bio_similarity_channel(sd, *, field: str = "bio", threshold: float = 0.8, se
     by_code = pd.Series(acc[field].to_numpy(dtype=object), index=codes)
     norm_code = pd.Series(acc["norm"].to_numpy(dtype=object), index=codes)
     sim = cpdist(norm_code.reindex(a).to_numpy(), norm_code.reindex(b).to_numpy(),
-                 scorer=fuzz.ratio, workers=1) / 100.0
+                 scorer=fuzz.ratio, workers=-1) / 100.0
 
     def render(f: pd.DataFrame) -> np.ndarray:
         va = pd.Series(by_code.reindex(f["a"].to_numpy()).to_numpy())

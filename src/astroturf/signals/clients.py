@@ -31,6 +31,21 @@ def normalise_clients(clients: pd.Series) -> pd.Series:
     return s.mask(s.str.len() == 0)
 
 
+def _distinct_uses(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distinct (account_id, client) rows of ``frame`` in first-seen order, missing dropped.
+
+    A million posts carry a few hundred thousand distinct pairs and a few dozen clients: the
+    string work (normalising, deduplicating) is done on those, not once per post.
+    """
+    f = frame.dropna()
+    aid, auniq = pd.factorize(f["account_id"])
+    cid, cuniq = pd.factorize(f["client"])
+    _, first = np.unique(aid.astype(np.int64) * max(len(cuniq), 1) + cid, return_index=True)
+    first = np.sort(first)
+    return pd.DataFrame({"account_id": np.asarray(auniq, dtype=object)[aid[first]],
+                         "client": np.asarray(cuniq, dtype=object)[cid[first]]})
+
+
 def client_channel(sd, *, max_group: int = 200, max_p_value: float | None = None,
                    common_clients: tuple[str, ...] = COMMON_CLIENTS) -> ChannelEdges:
     """Pairs of accounts that both posted through the same rare client.
@@ -48,8 +63,10 @@ def client_channel(sd, *, max_group: int = 200, max_p_value: float | None = None
         frames.append(accounts[["account_id", "client"]])
     if not frames:
         return empty_channel("client")
-    use = pd.concat(frames, ignore_index=True).dropna()
-    use = use.assign(client=normalise_clients(use["client"])).dropna().drop_duplicates()
+    use = pd.concat([_distinct_uses(f) for f in frames], ignore_index=True)
+    cid, cuniq = pd.factorize(use["client"])
+    norm = normalise_clients(pd.Series(np.asarray(cuniq, dtype=object))).to_numpy(dtype=object)
+    use = use.assign(client=norm[cid]).dropna().drop_duplicates()
     codes = sd.codes_of(use["account_id"].astype("str"))
     use, codes = use[codes >= 0], codes[codes >= 0]
     n_pop = len(np.unique(codes))
