@@ -152,7 +152,7 @@ def _coerce(df: pd.DataFrame, fields: dict[str, tuple[str, str]]) -> pd.DataFram
             out[name] = col.dt.tz_convert("UTC").astype(TIME_DTYPE)
         elif dtype == STR_DTYPE:
             s = col.astype(STR_DTYPE)
-            out[name] = s.mask(s.str.len() == 0)
+            out[name] = s.mask(s == "")  # a byte compare; str.len() decodes every string
         elif dtype == INT_DTYPE:
             out[name] = pd.to_numeric(col, errors="coerce").round().astype(INT_DTYPE)
         elif dtype == BOOL_DTYPE:

@@ -15,6 +15,8 @@ import logging
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from astroturf.errors import InputError
 from astroturf.io.strings import canonical_accounts, canonical_posts
@@ -189,6 +191,15 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     return Dataset(posts=posts, accounts=profiles, meta=meta)
 
 
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    """A string column as one Arrow large_string array (ids, for set operations in Arrow:
+    pandas' isin hashes them as Python objects)."""
+    arr = pa.array(values.astype("str").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
 def _profiles(parts: list[pd.DataFrame], files: list[pd.DataFrame],
               posts: pd.DataFrame) -> pd.DataFrame:
     """Profiles merged (accounts files win, later ones over earlier), plus an id-only row for
@@ -200,9 +211,11 @@ def _profiles(parts: list[pd.DataFrame], files: list[pd.DataFrame],
         override = pd.concat(files, ignore_index=True).drop_duplicates("account_id",
                                                                         keep="last")
     profiles = merge_profiles(parts, override)
-    account_ids = pd.concat([posts["account_id"], profiles["account_id"]]).dropna().unique()
-    missing = sorted(set(account_ids) - set(profiles["account_id"]))
-    if missing:
+    posting = pc.unique(_arrow_strings(posts["account_id"]).drop_null())
+    known = pc.unique(_arrow_strings(profiles["account_id"]).drop_null())
+    missing = pc.filter(posting, pc.invert(pc.is_in(posting, value_set=known)))
+    missing = missing.to_numpy(zero_copy_only=False)
+    if len(missing):
         profiles = pd.concat([profiles, pd.DataFrame({"account_id": missing})],
                              ignore_index=True)
     return canonical_accounts(profiles.sort_values("account_id", kind="stable"))

@@ -37,12 +37,20 @@ _WS = r"[ \t\r\n\f\v]"  # not \s: pandas runs \s through Python's re, 10x slower
 _TRUE_VALUES = {"true", "t", "1", "yes", "y", "1.0"}
 
 
+# anything clean_ids would change or count: edge whitespace, a float tail, a missing-value
+# word (or nothing), a spreadsheet-mangled number
+_ID_WORK = (r"^[ \t\r\n]|[ \t\r\n]$|\.0+$|^(?:nan|NaN|None|null|<NA>)?$|"
+            + MANGLED_ID.replace("^", "^(?:", 1).replace("$", ")$"))
+
+
 def clean_ids(values: pd.Series) -> tuple[pd.Series, int]:
     """Ids as stripped strings ('123.0' float round-trips fixed); NA for empty.
 
     Returns the ids and the number of spreadsheet-mangled ids ('1.2e+18') found.
     """
     s = values.astype("str")
+    if not s.str.contains(_ID_WORK, regex=True).any():  # the usual case: one pass, no work
+        return s, 0
     if s.str.contains(r"^[ \t\r\n]|[ \t\r\n]$|\.0+$", regex=True).any():  # one pass
         s = s.str.strip().str.replace(r"^([+-]?[0-9]+)\.0+$", r"\1", regex=True)
     s = s.mask(s.isin(["", "nan", "NaN", "None", "null", "<NA>"]))
@@ -261,7 +269,7 @@ def accounts_from_flat(df: pd.DataFrame, mapping: dict[str, str], posts: pd.Data
     fields = {k.split(".", 1)[1]: c for k, c in mapping.items()
               if k.startswith("accounts.") and k != "accounts.account_id" and c in df.columns}
     if not fields:  # ids only: no latest value to find
-        ids = posts["account_id"].dropna().drop_duplicates()
+        ids = posts["account_id"].dropna().unique()  # first-seen order, as drop_duplicates
         return profile_table(pd.DataFrame({"account_id": ids}), source=source)
     frame = pd.DataFrame({"account_id": posts["account_id"], "_t": posts["created_at"],
                           "_p": posts["post_id"]}, index=df.index)
