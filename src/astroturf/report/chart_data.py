@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.schema import STR_DTYPE
-from astroturf.scoring.content import post_clusters
+from astroturf.scoring.content import Authors, post_clusters
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 NICE_WIDTHS = (MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY,
@@ -93,7 +93,7 @@ def _codes(cluster_of_row: np.ndarray, pos: dict[str, int]) -> np.ndarray:
 
 def chart_data(posts: pd.DataFrame, accounts: pd.DataFrame, membership: pd.DataFrame,
                evidence: pd.DataFrame, *, cluster_ids: list[str], burst_hours: float = 24.0,
-               max_bins: int = 120) -> dict:
+               max_bins: int = 120, authors: Authors | None = None) -> dict:
     """Counts for the report's charts, for the whole data and for each of ``cluster_ids``.
 
     posts in: account_id, created_at. accounts in: account_id, created_at (creation time).
@@ -103,7 +103,7 @@ def chart_data(posts: pd.DataFrame, accounts: pd.DataFrame, membership: pd.DataF
     hours, creation, burst}}}; every count list is aligned on the shared bins.
     """
     m = membership[membership["cluster_id"].astype(STR_DTYPE).isin(list(cluster_ids))]
-    code, _, ids = post_clusters(posts, m)
+    code, _, ids = post_clusters(posts, m, authors)
     pos = {cid: i for i, cid in enumerate(ids)}
     t = _seconds(posts["created_at"])
     tl = time_bins(t, max_bins=max_bins)

@@ -14,13 +14,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from astroturf.report.chart_data import chart_data
 from astroturf.report.summary import ranked_clusters
 from astroturf.schema import CLUSTER_CONTENT_COLUMNS, STR_DTYPE
-from astroturf.scoring.content import KINDS, distinctive_terms
+from astroturf.scoring.content import KINDS, Authors, distinctive_terms, post_authors
 from astroturf.scoring.replies import member_replies, reply_columns, tone_counts, top_targets
 from astroturf.scoring.tone import tone_labels
 
@@ -163,6 +162,7 @@ class ClusterContent:
     membership: pd.DataFrame
     shown: list[str]
     per_cluster: dict[str, dict]
+    authors: Authors | None = None  # post_authors(posts), shared with the charts
 
 
 def cluster_content(posts: pd.DataFrame, accounts: pd.DataFrame,
@@ -174,8 +174,9 @@ def cluster_content(posts: pd.DataFrame, accounts: pd.DataFrame,
     handles = _handles(accounts)
     shown = [str(c) for c in ranked_clusters(clusters).head(max_clusters)["cluster_id"]] if len(
         clusters) else []
-    terms = distinctive_terms(posts, membership, handles)
-    replies = member_replies(posts, membership)
+    authors = post_authors(posts)
+    terms = distinctive_terms(posts, membership, handles, authors=authors)
+    replies = member_replies(posts, membership, authors)
     tone = tone_counts(replies[replies["cluster_id"].isin(shown)], max_tone=max_tone)
     out = _content_columns(clusters, terms, reply_columns(replies, tone, handles))
     term_lists = _term_lists(terms[terms["cluster_id"].isin(shown)])
@@ -185,7 +186,7 @@ def cluster_content(posts: pd.DataFrame, accounts: pd.DataFrame,
                          "replies": reply_lists.get(cid, {"top_posts": [], "top_accounts": [],
                                                           "tone": {}}),
                          "profiles": profiles.get(cid, {})} for cid in shown}
-    return ClusterContent(out, membership, shown, per_cluster)
+    return ClusterContent(out, membership, shown, per_cluster, authors)
 
 
 def with_charts(content: ClusterContent, posts: pd.DataFrame, accounts: pd.DataFrame,
@@ -194,11 +195,12 @@ def with_charts(content: ClusterContent, posts: pd.DataFrame, accounts: pd.DataF
     """``scan_details``' result: the content with the chart aggregates (which mark the
     evidence's synchronised moments)."""
     charts = chart_data(posts, accounts, content.membership, evidence,
-                        cluster_ids=content.shown, burst_hours=burst_hours)
+                        cluster_ids=content.shown, burst_hours=burst_hours,
+                        authors=content.authors)
     per_cluster = {cid: {**charts["clusters"].get(cid, {}), **content.per_cluster[cid]}
                    for cid in content.shown}  # at most max_clusters
     population = {k: v for k, v in charts.items() if k != "clusters"}
     population["n_posts"] = len(posts)
-    population["n_accounts"] = int(np.unique(accounts["account_id"].dropna()).size)
+    population["n_accounts"] = int(accounts["account_id"].dropna().nunique())
     return content.clusters, {"version": DETAILS_VERSION, "population": population,
                               "clusters": per_cluster}

@@ -40,22 +40,32 @@ _STRIP = r"^[^\pL\pN]+|[^\pL\pN]+$"
 _HOST = r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/?#@]*@)?(?P<host>[^/?#:]+)"  # RFC 3986 authority host
 
 
-def post_clusters(posts: pd.DataFrame, membership: pd.DataFrame
-                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+Authors = tuple[np.ndarray, pd.Index]
+
+
+def post_authors(posts: pd.DataFrame) -> Authors:
+    """(account code per post, -1 for none; the account ids by code, first seen first): the
+    one hashing of every post's account id that the report's content and charts share."""
+    account, authors = pd.factorize(posts["account_id"].astype(STR_DTYPE))
+    return account.astype(np.int64), pd.Index(authors)
+
+
+def post_clusters(posts: pd.DataFrame, membership: pd.DataFrame,
+                  authors: Authors | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(cluster code per post, -1 = author in no cluster; account code per post; cluster ids
     by code, in numeric order).
 
-    membership in: account_id, cluster_id (one row per clustered account).
+    membership in: account_id, cluster_id (one row per clustered account). ``authors``:
+    ``post_authors(posts)`` when the caller has it.
     """
     m = membership.dropna(subset=["cluster_id"])
     m = m[m["cluster_id"].astype(STR_DTYPE) != ""].drop_duplicates("account_id")
     ids = sorted(pd.unique(m["cluster_id"].astype(STR_DTYPE)), key=_cluster_key)
-    account, authors = pd.factorize(posts["account_id"].astype(STR_DTYPE))
+    account, authors = post_authors(posts) if authors is None else authors
     code = pd.Series(np.arange(len(ids)), index=pd.Index(ids, dtype=STR_DTYPE))
     per_account = pd.Series(code.reindex(m["cluster_id"].astype(STR_DTYPE)).to_numpy(),
                             index=pd.Index(m["account_id"].astype(STR_DTYPE)))
     of_author = per_account.reindex(authors).fillna(-1).to_numpy(dtype=np.int64)
-    account = account.astype(np.int64)
     return np.where(account >= 0, of_author[account], -1), account, ids
 
 
@@ -286,7 +296,7 @@ def _with_sampled_background(rows: np.ndarray, post_cluster: np.ndarray
 
 def distinctive_terms(posts: pd.DataFrame, membership: pd.DataFrame,
                       handles: pd.Series | None = None, *, top: int = 5, z_min: float = 3.0,
-                      min_accounts: int = 2) -> pd.DataFrame:
+                      min_accounts: int = 2, authors: Authors | None = None) -> pd.DataFrame:
     """Per cluster, the ``top`` most distinctive terms of each kind (see module docstring).
 
     posts in: account_id, kind, text, hashtags, urls, target_account_id (canonical posts).
@@ -296,7 +306,7 @@ def distinctive_terms(posts: pd.DataFrame, membership: pd.DataFrame,
     hashtags and domains come from the members' own posts (reposts carry the original's
     words); repost targets are the accounts whose posts they reposted.
     """
-    post_cluster, account, ids = post_clusters(posts, membership)
+    post_cluster, account, ids = post_clusters(posts, membership, authors)
     if not ids or not (post_cluster >= 0).any():
         return _empty_terms()
     repost = kind_is(posts, "repost")

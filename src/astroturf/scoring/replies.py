@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.schema import STR_DTYPE
-from astroturf.scoring.content import kind_is, post_clusters
+from astroturf.scoring.content import Authors, kind_is, post_clusters
 from astroturf.scoring.tone import tone_labels
 
 REPLY_COLUMNS = ["top_reply_targets", "n_replies", "n_replied_posts", "n_replied_accounts",
@@ -25,14 +25,15 @@ REPLY_COLUMNS = ["top_reply_targets", "n_replies", "n_replied_posts", "n_replied
 MIN_TONE = 10  # fewer assessed texts than this: too few to state a share
 
 
-def member_replies(posts: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
+def member_replies(posts: pd.DataFrame, membership: pd.DataFrame,
+                   authors: Authors | None = None) -> pd.DataFrame:
     """Members' replies with their cluster and the replied-to post (when it is in the data).
 
     Out: cluster_id, account_id, post_id, created_at, text, lang, target_post_id,
     target_account_id (filled from the target post's author when missing), target_text,
     target_lang, target_time, delay_s (reply time - target time).
     """
-    code, _, ids = post_clusters(posts, membership)
+    code, _, ids = post_clusters(posts, membership, authors)
     keep = (code >= 0) & kind_is(posts, "reply")
     cols = ["account_id", "post_id", "created_at", "text", "lang", "target_post_id",
             "target_account_id"]
