@@ -192,7 +192,7 @@ def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
         channels, status = run_signals(sd, params, timer=timer, client=client)
         # stages that need neither the calibration nor each other run beside it
         features = timer.beside(submit, "account features",
-                                lambda: account_features(data.posts, data.accounts))
+                                lambda: account_features(data.posts, data.accounts, sd=sd))
         templates = timer.beside(submit, "template groups", lambda: template_groups(sd) if (
             "template_reuse" in channels) else None)
         runs, g = null_runs(sd, params, channels, timer=timer, client=client)

@@ -192,6 +192,14 @@ def test_account_features_and_availability():
     assert f.loc["a", "reply_share"] == pytest.approx(1 / 3)
     assert f.loc["a", "followers_following_ratio"] == 2.0
     assert f.loc["c", "n_posts"] == 0 and np.isnan(f.loc["b", "account_age_days"])
+    # from the scan's codes (posts without a time skipped, as encoding skips them): the same
+    from astroturf.signals.coactions import scan_data
+
+    untimed = pd.DataFrame({"account_id": ["d"], "created_at": [pd.NaT], "kind": ["post"]})
+    with_untimed = pd.concat([posts, untimed], ignore_index=True)
+    sd = scan_data(with_untimed, accounts)
+    pd.testing.assert_frame_equal(account_features(sd.posts, sd.accounts, sd=sd),
+                                  account_features(sd.posts, sd.accounts))
     why = availability(posts, accounts)
     assert "creation_burst" not in why and "rhythm" not in why
     assert why["bio_similar"] == "no account has a bio"

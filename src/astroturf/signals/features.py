@@ -21,11 +21,13 @@ FEATURE_COLUMNS = [
 
 def _post_stats(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
     """Per-account post counts, span and shares (``posting_accounts`` input: grouped by the
-    integer codes, not by hashing the id strings again)."""
-    kind = p["kind"] if "kind" in p.columns else pd.Series(pd.NA, index=p.index)
-    p = pd.DataFrame({"created_at": pd.to_datetime(p["created_at"], utc=True),
-                      "is_reply": (kind == "reply").fillna(False).astype(float),
-                      "is_repost": (kind == "repost").fillna(False).astype(float)})
+    integer codes, not by hashing the id strings again). ``p`` has created_at and kind, or
+    (from the scan's codes) created_at, is_reply and is_repost."""
+    if "is_reply" not in p.columns:
+        kind = p["kind"] if "kind" in p.columns else pd.Series(pd.NA, index=p.index)
+        p = pd.DataFrame({"created_at": pd.to_datetime(p["created_at"], utc=True),
+                          "is_reply": (kind == "reply").fillna(False).astype(float),
+                          "is_repost": (kind == "repost").fillna(False).astype(float)})
     g = p.groupby(codes, sort=True)
     stats = pd.DataFrame({"n_posts": g.size(), "first_post": g["created_at"].min(),
                           "last_post": g["created_at"].max(),
@@ -37,7 +39,22 @@ def _post_stats(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataF
     return stats
 
 
-def account_features(posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+def _scan_coded(sd) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Index]:
+    """What ``posting_accounts`` and the account index give, from a ScanData: its posts are
+    those with an account and a time, its ids every account's, sorted. The per-account
+    aggregates (counts, min/max, shares of 0/1 values) do not depend on the posts' order."""
+    from astroturf.kernels.sweep import unique_sorted
+    from astroturf.scandata import KIND_CODES
+
+    used = unique_sorted(sd.acc)
+    p = pd.DataFrame({"created_at": pd.to_datetime(sd.t, utc=True),
+                      "is_reply": (sd.kind == KIND_CODES["reply"]).astype(float),
+                      "is_repost": (sd.kind == KIND_CODES["repost"]).astype(float)})
+    index = pd.Index(sd.ids, name="account_id", dtype="str")
+    return p, np.searchsorted(used, sd.acc), np.asarray(sd.ids, dtype=object)[used], index
+
+
+def account_features(posts: pd.DataFrame, accounts: pd.DataFrame, *, sd=None) -> pd.DataFrame:
     """One row per account (every id in ``accounts`` or ``posts``), sorted by account_id.
 
     In: posts (account_id, created_at, kind), accounts (account_id, created_at, followers,
@@ -45,13 +62,18 @@ def account_features(posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFram
     its first post in the data; NaN if creation or posts unknown), posts_per_day (over the
     account's active span, at least one day), reply_share, repost_share,
     followers_following_ratio (followers / max(following, 1)), then ``rhythm_features`` columns.
+    ``sd``: the scan's ScanData of these posts and accounts, whose account codes spare hashing
+    every post's id again.
     """
-    ids = pd.concat([accounts.get("account_id", pd.Series([], dtype="str")),
-                     posts.get("account_id", pd.Series([], dtype="str"))]).dropna()
-    index = pd.Index(np.sort(ids.astype("str").unique()), name="account_id", dtype="str")
+    if sd is not None:
+        *coded, index = _scan_coded(sd)
+    else:
+        ids = pd.concat([accounts.get("account_id", pd.Series([], dtype="str")),
+                         posts.get("account_id", pd.Series([], dtype="str"))]).dropna()
+        index = pd.Index(np.sort(ids.astype("str").unique()), name="account_id", dtype="str")
     out = pd.DataFrame(index=index)
     if {"account_id", "created_at"} <= set(posts.columns):
-        coded = posting_accounts(posts)
+        coded = coded if sd is not None else posting_accounts(posts)
         out = out.join(_post_stats(*coded))
         out = out.join(rhythm_features(posts, coded=coded).set_index("account_id"))
     acc = accounts.drop_duplicates("account_id").set_index("account_id") if (
