@@ -131,7 +131,7 @@ class KeyDescriber:
             if has.any() and "key" in ch.frame.columns:
                 named = ch.frame["key"].to_numpy(dtype=object)[edge[has]]
                 text[has] = [f"{name} '{k}'" for k in named]
-            elif has.any() and ch.render is not None:  # e.g. "bio: 'a' ~ 'b' (sim 0.93; ...)"
+            elif has.any() and ch.render is not None:  # e.g. "bio: 'a' ~ 'b' (sim 0.93, ...)"
                 examples = ch.render(edge[has])
                 text[has] = [f"{name}, e.g. {e}" for e in examples]
             for i, t in zip(idx, text, strict=True):

@@ -89,7 +89,7 @@ def bio_similarity_channel(sd, *, field: str = "bio", threshold: float = 0.8, se
 
     ``field`` 'bio', 'url' or 'location' -> signal 'bio_similar' / 'profile_url' / 'location';
     weight = rapidfuzz ratio of the two values (0..1); ``expected`` = ``p_value``; evidence e.g.
-    "bio: 'Proud FC ambassador...' ~ 'Proud FC ambassador ...' (sim 0.93; 12 of 900 accounts)".
+    "bio: 'Proud FC ambassador...' ~ 'Proud FC ambassador ...' (sim 0.93, 12 of 900 accounts)".
     ``min_chars`` defaults to 8 for bios (shorter bios are too generic) and 1 otherwise. Pairs
     weaker than ``max_p_value`` are not returned (None: ``kernels.keys.auto_max_p``).
     """
@@ -133,7 +133,7 @@ def bio_similarity_channel(sd, *, field: str = "bio", threshold: float = 0.8, se
         va = pd.Series(by_code.reindex(f["a"].to_numpy()).to_numpy())
         vb = pd.Series(by_code.reindex(f["b"].to_numpy()).to_numpy())
         return (f"{field}: '" + _snip(va) + "' ~ '" + _snip(vb) + "' (sim "
-                + pd.Series(f["weight"].to_numpy()).round(2).astype(str) + "; "
+                + pd.Series(f["weight"].to_numpy()).round(2).astype(str) + ", "
                 + pd.Series(f["size"].to_numpy()).astype(int).astype(str)
                 + f" of {n_pop} accounts)").to_numpy(dtype=object)
 

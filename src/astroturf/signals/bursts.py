@@ -98,7 +98,7 @@ def creation_burst_channel(sd, *, burst_hours: float = 24.0, max_neighbours: int
         fa = pd.to_datetime(f["t_a"].to_numpy(), utc=True).strftime("%Y-%m-%d %H:%M")
         fb = pd.to_datetime(f["t_b"].to_numpy(), utc=True).strftime("%Y-%m-%d %H:%M")
         g = np.abs(f["t_b"].to_numpy() - f["t_a"].to_numpy())
-        return (pd.Series("created " + fa + " / " + fb) + " (" + _fmt_gap(g) + " apart; "
+        return (pd.Series("created " + fa + " / " + fb) + " (" + _fmt_gap(g) + " apart, "
                 + pd.Series(f["local"].to_numpy()).astype(str) + " of " + str(n)
                 + f" accounts created within ±{burst_hours:g} h)").to_numpy(dtype=object)
 
