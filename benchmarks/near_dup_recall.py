@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/near_dup_recall.py EXPORT [--map K=V ...] [--sample 50000] [--seed 0]
 
-Why: the scan finds near-duplicate texts through MinHash-LSH candidates (kernels/minhash.py),
+Why: the scan finds near-duplicate texts through MinHash-LSH candidates (kernels/neardup.py),
 which can miss pairs; this measures how many. The texts are exactly those the scan compares
 (``scandata.encode``: normalised, distinct, at least ``min_text_chars`` long). The reference is
 every pair of a seeded sample compared with every other by the same relation (rapidfuzz
@@ -35,12 +35,8 @@ from rapidfuzz.process import cdist
 
 from astroturf.cli import parse_map
 from astroturf.io import read_dataset
-from astroturf.kernels.minhash import (
-    NearDupParams,
-    common_slots,
-    informative_jaccard,
-    near_duplicate_pairs,
-)
+from astroturf.kernels.minhash import common_slots
+from astroturf.kernels.neardup import NearDupParams, informative_jaccard, near_duplicate_pairs
 from astroturf.scandata import encode
 
 

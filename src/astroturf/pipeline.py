@@ -27,7 +27,7 @@ from astroturf.config import ScanParams, null_copies_for
 from astroturf.errors import UsageError
 from astroturf.kernels.keys import auto_max_p
 from astroturf.kernels.memory import release_arrow_memory
-from astroturf.kernels.minhash import NearDupParams
+from astroturf.kernels.neardup import NearDupParams
 from astroturf.kernels.threads import Job, side_jobs
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, ScanResult

@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from astroturf.kernels.minhash import NearDupParams, mix64
+from astroturf.kernels.minhash import mix64
+from astroturf.kernels.neardup import NearDupParams
 from astroturf.kernels.sweep import NAT, dense_rank, stable_codes, time_ns, time_rank
 from astroturf.schema import Dataset
 

@@ -15,17 +15,15 @@ from rapidfuzz.process import cdist
 
 from astroturf.kernels.minhash import (
     EMPTY16,
-    NearDupParams,
     agreement,
     common_slots,
     gram_hashes,
-    informative_jaccard,
     lsh_candidates,
     minhash,
-    near_duplicate_pairs,
     profile_signatures,
     signature_words,
 )
+from astroturf.kernels.neardup import NearDupParams, informative_jaccard, near_duplicate_pairs
 
 PARAMS = NearDupParams()
 WORDS = ["pay", "great", "union", "warehouse", "managers", "kind", "shift", "benefits", "lies",

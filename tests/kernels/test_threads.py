@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from astroturf.kernels import minhash as mh
+from astroturf.kernels import neardup as nd
 from astroturf.kernels.threads import n_threads, thread_map
 
 
@@ -34,18 +35,18 @@ def test_thread_count_is_capped_by_the_environment(monkeypatch: pytest.MonkeyPat
 def test_near_duplicates_are_the_same_on_one_and_on_several_threads(
         monkeypatch: pytest.MonkeyPatch):
     texts = _texts(3000)
-    params = mh.NearDupParams()
-    monkeypatch.setattr(mh, "_JACCARD_BLOCK", 50)  # several blocks of pairs
+    params = nd.NearDupParams()
+    monkeypatch.setattr(nd, "_JACCARD_BLOCK", 50)  # several blocks of pairs
     monkeypatch.setattr("astroturf.kernels.threads.n_threads", lambda: 3)
     common = mh.common_slots(texts, k=params.k, max_df=params.max_df, sample=1000)
     sig = mh.minhash(texts, common=common, chunk=128)
     many = (common, sig, mh.lsh_candidates(sig, min_agree=8),
-            mh.near_duplicate_pairs(texts, params, common=common))
+            nd.near_duplicate_pairs(texts, params, common=common))
     monkeypatch.setattr("astroturf.kernels.threads.n_threads", lambda: 1)
     common1 = mh.common_slots(texts, k=params.k, max_df=params.max_df, sample=1000)
     sig1 = mh.minhash(texts, common=common1, chunk=128)
     one = (common1, sig1, mh.lsh_candidates(sig1, min_agree=8),
-           mh.near_duplicate_pairs(texts, params, common=common1))
+           nd.near_duplicate_pairs(texts, params, common=common1))
     np.testing.assert_array_equal(many[0], one[0])
     np.testing.assert_array_equal(many[1], one[1])
     for a, b in zip(many[2], one[2], strict=True):

@@ -1,12 +1,5 @@
-"""Near-duplicate texts: character-shingle MinHash, banded LSH, verification.
-
-The relation (stated in docs/interpreting.md): two texts are near-duplicates when their edit
-similarity (rapidfuzz ``fuzz.ratio``) is at least ``threshold`` (70) AND they share a real part of
-their *informative* 5-character fragments (fragments found in at most ``max_df`` = 1 % of the
-texts; their exact Jaccard at least ``min_jaccard``, after a MinHash prefilter). The second
-clause is what keeps apart texts that only look alike because they are made of the same
-frequent words (on Zipf-distributed word salad, half of all random pairs of short texts pass
-the ratio alone).
+"""Near-duplicate search kernels: character-shingle MinHash and banded LSH (the relation
+itself and the verification of candidates: ``kernels.neardup``).
 
 Speed (issue "fast on any data"): shingle hashes are polynomial prefix hashes over one
 code-point buffer, per chunk of texts (bounded memory); MinHash is ``n_hashes`` vectorised
@@ -19,18 +12,13 @@ Deterministic: seeded hash family, stable sorts, pairs returned sorted.
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
 
 from astroturf.kernels.keys import pairs_within_groups
-from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
+from astroturf.kernels.sweep import run_starts, unique_sorted
 from astroturf.kernels.threads import spans, thread_map
 
 log = logging.getLogger("astroturf.kernels.minhash")
@@ -269,166 +257,6 @@ def _star_links(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hubs: 
         xs.append(member[ok])
         ys.append(hub[rep[ok]])
     return np.concatenate(xs), np.concatenate(ys)
-
-
-@dataclass(frozen=True)
-class NearDupParams:
-    """The near-duplicate relation and its search (see the module docstring)."""
-
-    threshold: float = 70.0  # fuzz.ratio, 0-100
-    min_jaccard: float = 0.3  # exact Jaccard of informative shingles
-    prefilter: float = 0.2  # MinHash estimate a candidate needs before it is verified
-    n_hashes: int = 40
-    rows: int = 2
-    k: int = 5
-    max_df: float = 0.01
-    max_bucket: int = 10
-    max_neighbours: int = 50
-    seed: int = 0
-
-
-def informative_jaccard(texts: Texts, x: np.ndarray, y: np.ndarray, *, k: int,
-                        common: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of the informative k-byte shingle sets of texts x[i] and y[i].
-
-    A property of each pair: blocks of pairs are computed side by side, joined in order."""
-    if len(x) == 0:
-        return np.zeros(0)
-    return np.concatenate(thread_map(lambda part: _jaccard_block(
-        texts, x[part], y[part], k, common), spans(len(x), min_size=_JACCARD_BLOCK)))
-
-
-_JACCARD_BLOCK = 50_000
-
-
-def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
-                   common: np.ndarray) -> np.ndarray:
-    both = np.r_[x, y]
-    used = unique_sorted(both)
-    inv = np.searchsorted(used, both)
-    h, n_sh = gram_hashes(take_texts(texts, used), k)
-    own = np.repeat(np.arange(len(used), dtype=np.int64), n_sh)
-    keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
-    h, own = h[keep], own[keep]
-    # distinct shingles per text, as one sorted (text, hash) array
-    order = np.lexsort((h, own))  # 64-bit hashes: nothing to pack
-    h, own = h[order], own[order]
-    first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
-    h, own = h[first], own[first]
-    size = np.bincount(own, minlength=len(used))
-    start = np.cumsum(size) - size
-    xi, yi = inv[: len(x)], inv[len(x):]
-    pair = np.arange(len(x), dtype=np.int64)
-    rows, hashes = [], []
-    for side in (xi, yi):
-        cnt = size[side]
-        p = np.repeat(pair, cnt)
-        offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        pos = np.repeat(start[side], cnt) + offs
-        rows.append(p)
-        hashes.append(h[pos])
-    p, hh = np.concatenate(rows), np.concatenate(hashes)
-    order = np.lexsort((hh, p))
-    p, hh = p[order], hh[order]
-    dup = (p[1:] == p[:-1]) & (hh[1:] == hh[:-1])
-    inter = np.bincount(p[1:][dup], minlength=len(x))
-    union = size[xi] + size[yi] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
-
-
-def near_duplicate_pairs(texts: Texts, params: NearDupParams = NearDupParams(), *,
-                         common: np.ndarray | None = None) -> pd.DataFrame:
-    """Verified near-duplicate pairs among distinct ``texts`` (positions x < y).
-
-    Columns out: x, y (int64 positions), score (ratio 0-100), jaccard (exact, informative
-    shingles). Each text keeps at most ``max_neighbours`` best-scoring partners. ``common``
-    (``common_slots`` of a larger corpus) overrides the uninformative shingles counted on
-    ``texts`` (benchmarks use it to search a sample under the whole export's relation).
-    ``texts``: Arrow or an object array; Python strings are made only for the candidates of
-    one block at a time (``verified``).
-    """
-    empty = pd.DataFrame({"x": np.zeros(0, np.int64), "y": np.zeros(0, np.int64),
-                          "score": np.zeros(0), "jaccard": np.zeros(0)})
-    if len(texts) < 2:
-        return empty
-    texts = as_texts(texts)
-    if common is None:
-        common = common_slots(texts, k=params.k, max_df=params.max_df)
-    sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
-                  common=common)
-    # MinHash estimate >= prefilter, applied inside the LSH (same pairs, fewer to sort)
-    x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket,
-                          min_agree=math.ceil(params.prefilter * sig.shape[1] - 1e-9))
-    del sig
-    n_candidates = len(x)
-    n_chars = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
-    # candidates outnumbering the texts: every block would make most texts strings again,
-    # so make them once (the signatures are gone by now; the search's peak is in the LSH)
-    strings = texts.to_numpy(zero_copy_only=False) if len(x) > len(texts) else None
-    kept = [verified(texts, x[lo:lo + _VERIFY_BLOCK], y[lo:lo + _VERIFY_BLOCK], n_chars,
-                     params, common, strings=strings)
-            for lo in range(0, len(x), _VERIFY_BLOCK)]
-    del strings
-    del x, y
-    x, y, score, jac = (np.concatenate([k[i] for k in kept]) for i in range(4)) if kept else (
-        empty[c].to_numpy() for c in ("x", "y", "score", "jaccard"))
-    x, y, score, jac = _cap_neighbours(x, y, score, jac, params.max_neighbours)
-    log.debug("near-duplicates: %d texts, %d candidates, %d verified", len(texts),
-              n_candidates, len(x))
-    return pd.DataFrame({"x": x, "y": y, "score": score, "jaccard": jac})
-
-
-_VERIFY_BLOCK = 4_000_000  # candidate pairs verified at a time (bounds the strings made)
-
-
-def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray, n_chars: np.ndarray,
-             params: NearDupParams, common: np.ndarray, *, strings: np.ndarray | None = None
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
-
-    fuzz.ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|: an exact bound spares
-    the edit-distance kernel a quarter of the candidates on word-salad data. The kernel needs
-    Python strings: ``strings`` (all texts as str), else only the texts of these candidates
-    are made into strings, once each.
-    """
-    la, lb = n_chars[x], n_chars[y]
-    ok = 200.0 * np.minimum(la, lb) >= (params.threshold - 1e-9) * (la + lb)
-    x, y = x[ok], y[ok]
-    if len(x) == 0:
-        return x, y, np.zeros(0), np.zeros(0)
-    if strings is None:
-        used = unique_sorted(np.r_[x, y])
-        at = np.empty(len(texts), np.int64)  # text -> its place among the used ones
-        at[used] = np.arange(len(used))
-        strings, xs, ys = take_texts(texts, used).to_numpy(zero_copy_only=False), at[x], at[y]
-    else:
-        xs, ys = x, y
-    score = np.asarray(cpdist(strings[xs], strings[ys], scorer=fuzz.ratio, workers=-1), float)
-    del strings, xs, ys
-    ok = score >= params.threshold
-    x, y, score = x[ok], y[ok], score[ok]
-    jac = informative_jaccard(texts, x, y, k=params.k, common=common)
-    ok = jac >= params.min_jaccard
-    return x[ok], y[ok], score[ok], jac[ok]
-
-
-def _cap_neighbours(x: np.ndarray, y: np.ndarray, score: np.ndarray, jac: np.ndarray,
-                    cap: int) -> tuple[np.ndarray, ...]:
-    """Keep a pair when it is among the ``cap`` best partners of either end."""
-    if len(x) == 0:
-        return x, y, score, jac
-    ends = np.r_[x, y]
-    other = np.r_[y, x]
-    sc = np.r_[score, score]
-    order = lexsort_ints((other, -sc, ends))
-    e = ends[order]
-    starts = run_starts(e)
-    rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
-    good = np.zeros(len(e), dtype=bool)
-    good[order] = rank < cap
-    keep = good[: len(x)] | good[len(x):]
-    o = lexsort_ints((y[keep], x[keep]))
-    return x[keep][o], y[keep][o], score[keep][o], jac[keep][o]
 
 
 def profile_signatures(texts: pd.Series, *, n_hashes: int = 60, k: int = 4,

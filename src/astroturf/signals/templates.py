@@ -5,7 +5,7 @@ boilerplate for users (check-ins, badges, game scores, follower statistics) with
 slots filled in. Both make many accounts post alike. What tells them apart is stated in
 docs/interpreting.md and implemented here:
 
-- A *family* is a connected group of near-duplicate texts (``kernels.minhash``) - one skeleton.
+- A *family* is a connected group of near-duplicate texts (``kernels.neardup``) - one skeleton.
 - A family is *boilerplate* when it has more distinct variants than accounts using it: its
   users fill slots (venues, songs, numbers, names), each posting different fills, which is how
   software templates are used. Copied talking points have fewer variants than copiers.
@@ -31,7 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, key_pairs, rarity_tail
-from astroturf.kernels.minhash import near_duplicate_pairs
+from astroturf.kernels.neardup import near_duplicate_pairs
 from astroturf.kernels.sweep import NAT, lexsort_ints, run_starts, unique_sorted, utc_index
 from astroturf.scandata import ScanData, Templates
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
