@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from astroturf.io.strings import to_arrow_strings
 from astroturf.kernels.minhash import mix64
 from astroturf.kernels.neardup import NearDupParams
 from astroturf.kernels.sweep import NAT, dense_rank, stable_codes, time_ns, time_rank
@@ -117,6 +118,14 @@ class ScanData:
             self._t_rank = time_rank(self.t)
         return self._t_rank
 
+    def post_times(self, times: np.ndarray | None = None, ranks: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """(times, their ``time_rank``): the real ones (rank cached) when ``times`` is None,
+        else a null copy's, ranked here unless ``ranks`` is given."""
+        if times is None:
+            return self.t, self.t_rank
+        return times, time_rank(times) if ranks is None else ranks
+
     def codes_of(self, account_ids: pd.Series | np.ndarray) -> np.ndarray:
         """Codes of account ids (-1 for ids not in the scan)."""
         vals = np.asarray(account_ids, dtype=object)
@@ -144,9 +153,9 @@ def _account_codes(data: Dataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     Arrow dictionary encoding of the id column, then a sort of the distinct ids only (UTF-8
     byte order is code-point order, so it is Python's order): no Python string per post.
     """
-    parts = [_arrow(data.posts["account_id"])]
+    parts = [to_arrow_strings(data.posts["account_id"])]
     if "account_id" in data.accounts.columns:
-        parts.append(pc.drop_null(_arrow(data.accounts["account_id"])))
+        parts.append(pc.drop_null(to_arrow_strings(data.accounts["account_id"])))
     enc = pc.dictionary_encode(pa.concat_arrays(parts))
     order = pc.sort_indices(enc.dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
@@ -173,18 +182,6 @@ def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: pa.Array) -> np.ndarra
     return order
 
 
-def _arrow(series: pd.Series, rows: np.ndarray | None = None) -> pa.Array:
-    """The values of a str column as one arrow large_string array (zero-copy when possible)."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        arr = pa.array(series)
-    else:
-        arr = pa.array(series.astype("str").to_numpy(dtype=object), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
-    return arr if rows is None else arr.take(pa.array(rows))
-
-
 def _dict_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     enc = pc.dictionary_encode(values)
     idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -200,7 +197,7 @@ def encode(data: Dataset, *, min_text_chars: int = 20,
     rows = np.flatnonzero(ok)
     ids, acc = _account_codes(data, rows)
     t = t_all[rows]
-    pid = _arrow(posts["post_id"], rows)
+    pid = to_arrow_strings(posts["post_id"], rows)
     order = _canonical_order(acc, t, pid)
     rows, acc, t, pid = rows[order], acc[order], t[order], pid.take(pa.array(order))
     sub = _Columns(posts, rows)
@@ -305,14 +302,14 @@ class _Columns:
         the values in row order gives (dictionary included)."""
         if name not in self.posts.columns:
             return _dict_codes(pa.nulls(len(self.rows), pa.large_string()))
-        codes, dictionary = _dict_codes(_arrow(self.posts[name]))
+        codes, dictionary = _dict_codes(to_arrow_strings(self.posts[name]))
         codes, old = first_seen_codes(codes[self.rows], len(dictionary))
         return codes, dictionary.take(pa.array(old))
 
     def arrow(self, name: str) -> pa.Array:
         if name not in self.posts.columns:
             return pa.nulls(len(self.rows), pa.large_string())
-        return _arrow(self.posts[name], self.rows)
+        return to_arrow_strings(self.posts[name], self.rows)
 
 
 def _kind_codes(kind: pa.Array | None, n: int) -> np.ndarray:

@@ -15,11 +15,10 @@ import logging
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from astroturf.errors import InputError
-from astroturf.io.strings import canonical_accounts, canonical_posts
+from astroturf.io.strings import canonical_accounts, canonical_posts, to_arrow_strings
 from astroturf.schema import ACCOUNT_FIELDS, POST_FIELDS, Dataset
 
 log = logging.getLogger("astroturf.io")
@@ -191,15 +190,6 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     return Dataset(posts=posts, accounts=profiles, meta=meta)
 
 
-def _arrow_strings(values: pd.Series) -> pa.Array:
-    """A string column as one Arrow large_string array (ids, for set operations in Arrow:
-    pandas' isin hashes them as Python objects)."""
-    arr = pa.array(values.astype("str").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
-
-
 def _profiles(parts: list[pd.DataFrame], files: list[pd.DataFrame],
               posts: pd.DataFrame) -> pd.DataFrame:
     """Profiles merged (accounts files win, later ones over earlier), plus an id-only row for
@@ -211,8 +201,8 @@ def _profiles(parts: list[pd.DataFrame], files: list[pd.DataFrame],
         override = pd.concat(files, ignore_index=True).drop_duplicates("account_id",
                                                                         keep="last")
     profiles = merge_profiles(parts, override)
-    posting = pc.unique(_arrow_strings(posts["account_id"]).drop_null())
-    known = pc.unique(_arrow_strings(profiles["account_id"]).drop_null())
+    posting = pc.unique(to_arrow_strings(posts["account_id"]).drop_null())
+    known = pc.unique(to_arrow_strings(profiles["account_id"]).drop_null())
     missing = pc.filter(posting, pc.invert(pc.is_in(posting, value_set=known)))
     missing = missing.to_numpy(zero_copy_only=False)
     if len(missing):

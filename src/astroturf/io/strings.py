@@ -126,3 +126,17 @@ def findall_joined(values: pd.Series, pattern: str) -> pd.Series:
     found = text.str.findall(pattern)
     return found.map(lambda items: " ".join(items) if isinstance(items, list) else None,
                      na_action="ignore").astype("str")
+
+
+def to_arrow_strings(series: pd.Series, rows: np.ndarray | None = None) -> pa.Array:
+    """The values of a str column as one Arrow large_string array (zero-copy when possible),
+    at ``rows`` when given: for Arrow's string kernels and set operations (pandas' own hash
+    every value as a Python object)."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        arr = pa.array(series)
+    else:
+        arr = pa.array(series.astype("str").to_numpy(dtype=object), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    return arr if rows is None else arr.take(pa.array(rows))

@@ -72,7 +72,7 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
     if n >= 2 and all(k.ndim == 1 for k in keys):
         # a float key sorts like its dense rank (ties, -0.0 == 0.0 and NaNs last included):
         # one sort for the rank, and the keys can still be packed
-        keys = [_float_rank(k) if k.dtype.kind == "f" else k for k in keys]
+        keys = [dense_rank(k) if k.dtype.kind == "f" else k for k in keys]
     if n < 2 or not all(k.dtype.kind in "iub" and k.ndim == 1 for k in keys):
         return np.lexsort(keys) if keys else np.zeros(0, np.int64)
     lows, widths = [], []
@@ -96,16 +96,6 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
         packed = (packed << np.uint64(pos_bits)) | np.arange(n, dtype=np.uint64)
         return (np.sort(packed) & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
     return stable_argsort(packed)
-
-
-def _float_rank(values: np.ndarray) -> np.ndarray:
-    """Dense rank of floats in ``np.sort`` order (equal values one rank, NaNs one last rank)."""
-    order = np.argsort(values)
-    s = values[order]
-    new = np.r_[True, (s[1:] != s[:-1]) & ~(np.isnan(s[1:]) & np.isnan(s[:-1]))]
-    rank = np.empty(len(values), np.int64)
-    rank[order] = np.cumsum(new) - 1
-    return rank
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
@@ -138,12 +128,17 @@ def time_rank(t: np.ndarray) -> np.ndarray:
 
 
 def dense_rank(x: np.ndarray) -> np.ndarray:
-    """0..k-1 codes of the distinct values of ``x`` in sorted order (one sort, no hashing)."""
+    """0..k-1 codes of the distinct values of ``x`` in sorted order (one sort, no hashing).
+
+    Floats as ``np.sort`` orders them: -0.0 equal to 0.0, every NaN one value, last.
+    """
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(x, kind="stable")
+    order = np.argsort(x)  # equal values get one code whatever their order
     s = x[order]
     new = np.r_[True, s[1:] != s[:-1]]
+    if s.dtype.kind == "f":
+        new[1:] &= ~(np.isnan(s[1:]) & np.isnan(s[:-1]))
     out = np.empty(len(x), dtype=np.int64)
     out[order] = np.cumsum(new) - 1
     return out

@@ -22,7 +22,6 @@ from astroturf.kernels.sweep import (
     key_account_counts,
     lexsort_ints,
     sweep_with_hot_keys,
-    time_rank,
 )
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, coerce_accounts, coerce_posts, empty_accounts
@@ -68,11 +67,9 @@ def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: flo
     ``pair_filter(post_i, post_j)`` may drop co-action pairs (boolean mask). Frame extra
     columns: trials, p_hit (binomial null, see stats.nulls.timing_null).
     """
-    if times is None:
-        times, ranks = sd.t, sd.t_rank
     if len(actions.post) < 2:
         return empty_channel(signal, "binomial")
-    ranks = time_rank(times) if ranks is None else ranks
+    times, ranks = sd.post_times(times, ranks)
     t = times[actions.post]
     order = lexsort_ints((ranks[actions.post], actions.key))  # by key, time, then post
     post, key, time = actions.post[order], actions.key[order], t[order]

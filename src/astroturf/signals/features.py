@@ -19,15 +19,20 @@ FEATURE_COLUMNS = [
 ]
 
 
-def _post_stats(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
-    """Per-account post counts, span and shares (``posting_accounts`` input: grouped by the
-    integer codes, not by hashing the id strings again). ``p`` has created_at and kind, or
-    (from the scan's codes) created_at, is_reply and is_repost."""
-    if "is_reply" not in p.columns:
-        kind = p["kind"] if "kind" in p.columns else pd.Series(pd.NA, index=p.index)
-        p = pd.DataFrame({"created_at": pd.to_datetime(p["created_at"], utc=True),
+def _post_flags(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray
+                ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``posting_accounts`` output with the post kinds as the 0/1 columns ``_post_stats``
+    averages (what ``_scan_coded`` gives from the scan's codes)."""
+    kind = p["kind"] if "kind" in p.columns else pd.Series(pd.NA, index=p.index)
+    flags = pd.DataFrame({"created_at": pd.to_datetime(p["created_at"], utc=True),
                           "is_reply": (kind == "reply").fillna(False).astype(float),
                           "is_repost": (kind == "repost").fillna(False).astype(float)})
+    return flags, codes, ids
+
+
+def _post_stats(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Per-account post counts, span and shares, grouped by the integer codes (not by
+    hashing the id strings again). ``p``: created_at, is_reply, is_repost."""
     g = p.groupby(codes, sort=True)
     stats = pd.DataFrame({"n_posts": g.size(), "first_post": g["created_at"].min(),
                           "last_post": g["created_at"].max(),
@@ -65,15 +70,18 @@ def account_features(posts: pd.DataFrame, accounts: pd.DataFrame, *, sd=None) ->
     ``sd``: the scan's ScanData of these posts and accounts, whose account codes spare hashing
     every post's id again.
     """
+    coded = None
     if sd is not None:
-        *coded, index = _scan_coded(sd)
+        p, codes, ids, index = _scan_coded(sd)
+        coded = (p, codes, ids)
     else:
         ids = pd.concat([accounts.get("account_id", pd.Series([], dtype="str")),
                          posts.get("account_id", pd.Series([], dtype="str"))]).dropna()
         index = pd.Index(np.sort(ids.astype("str").unique()), name="account_id", dtype="str")
+        if {"account_id", "created_at"} <= set(posts.columns):
+            coded = _post_flags(*posting_accounts(posts))
     out = pd.DataFrame(index=index)
-    if {"account_id", "created_at"} <= set(posts.columns):
-        coded = coded if sd is not None else posting_accounts(posts)
+    if coded is not None:
         out = out.join(_post_stats(*coded))
         out = out.join(rhythm_features(posts, coded=coded).set_index("account_id"))
     acc = accounts.drop_duplicates("account_id").set_index("account_id") if (

@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from astroturf.errors import UsageError
-from astroturf.kernels.sweep import time_rank, unique_sorted
+from astroturf.kernels.sweep import unique_sorted
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import PairProbes, pair_probes, probe_within
 
@@ -77,14 +77,12 @@ def lockstep_channel(sd, pairs: tuple[np.ndarray, np.ndarray], *, window: float 
         raise UsageError(f"lockstep needs 0 < 2 * window < bandwidth, got {window} and "
                          f"{bandwidth}",
                          hint="use a bandwidth (hour scale) well above the window (minutes)")
-    if times is None:
-        times, ranks = sd.t, sd.t_rank
     a, b = _distinct_pairs(pairs, sd.n_accounts)
-    if len(a) == 0 or len(times) < 2:
+    if len(a) == 0 or len(sd.t) < 2:  # a null copy's times are as many as the real ones
         return empty_channel(SIGNAL, "binomial")
     w_ns, h_ns = round(window * 1e9), round(bandwidth * 1e9)
-    probes = pair_probes(a, b, sd.acc, times, n_acc=sd.n_accounts, pad_ns=h_ns,
-                         rank=time_rank(times) if ranks is None else ranks)
+    times, ranks = sd.post_times(times, ranks)
+    probes = pair_probes(a, b, sd.acc, times, n_acc=sd.n_accounts, pad_ns=h_ns, rank=ranks)
     lo, hi = probe_within(probes, w_ns)
     n_events = _events(probes, lo, hi, n_pairs=len(a))
     expected, p_value, chances, hit_p = _null(probes, a, b, n_events, close=hi - lo,
