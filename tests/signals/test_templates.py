@@ -252,3 +252,34 @@ def test_planted_variants_in_sync_found_look_alikes_quiet():
     assert not groups["canonical_text"].isin(["thanks!", "so true", "lol"]).any()
     assert {a for a, _ in combinations(sorted(set(group["account_a"])), 2)} <= {
         f"g{g}" for g in range(6)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_null_copy_makes_only_what_fusion_keeps(mixed, seed):
+    """With max_p (a null copy) the channel holds exactly the edges of the full channel with
+    p <= max_p, the same values, and the key rows of those edges; the rest are counted."""
+    from astroturf.signals.templates import template_reuse
+    from astroturf.stats.fusion import collect
+
+    sd = scan_data(mixed)
+    full = template_reuse(sd, rng=np.random.default_rng(seed))
+    ps = np.sort(full.frame["p_value"].to_numpy())
+    assert len(ps) > 10
+    for max_p in (ps[len(ps) // 3], ps[0] / 2, 1.0):  # some, none, all pass
+        cut = template_reuse(sd, rng=np.random.default_rng(seed), max_p=max_p)
+        ok = full.frame["p_value"].to_numpy() <= max_p
+        pd.testing.assert_frame_equal(cut.frame, full.frame[ok].reset_index(drop=True))
+        assert cut.pruned == int((~ok).sum())
+        keys = pd.DataFrame({"a": full.frame["a"].to_numpy()[full.ki_edge],
+                             "b": full.frame["b"].to_numpy()[full.ki_edge],
+                             "key": full.ki_key})[ok[full.ki_edge]].reset_index(drop=True)
+        got = pd.DataFrame({"a": cut.frame["a"].to_numpy()[cut.ki_edge],
+                            "b": cut.frame["b"].to_numpy()[cut.ki_edge], "key": cut.ki_key})
+        pd.testing.assert_frame_equal(got, keys)
+        # fusion sees the same evidence, and the channel still counts as run when none passed
+        a, b = collect([full], sd.n_accounts, max_p=max_p), collect([cut], sd.n_accounts,
+                                                                      max_p=max_p)
+        assert a.signals == b.signals == ["template_reuse"]
+        pd.testing.assert_frame_equal(a.rows.drop(columns="chan_row"),
+                                      b.rows.drop(columns="chan_row"))
+        pd.testing.assert_frame_equal(a.keys, b.keys)

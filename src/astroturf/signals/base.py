@@ -34,6 +34,8 @@ class ChannelEdges:
     in ScanData order, the first by account a), earliest first, at most max_evidence per edge.
     Key incidence: ``ki_edge`` (frame row), ``ki_key`` (channel-local key code), ``ki_events``.
     Profile channels give ``render(rows) -> evidence texts`` instead of post evidence.
+    ``pruned``: edges a null copy left out because fusion would drop them (too weak); the
+    channel still counts as run when all were.
     """
 
     signal: str
@@ -46,6 +48,7 @@ class ChannelEdges:
     ki_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     ki_events: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     render: Callable[[np.ndarray], np.ndarray] | None = None
+    pruned: int = 0
 
     def __len__(self) -> int:
         return len(self.frame)

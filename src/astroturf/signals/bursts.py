@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from astroturf.kernels.keys import auto_max_p
 from astroturf.kernels.sweep import lexsort_ints
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
+from astroturf.stats.tails import binom_sf
 
 _NS_PER_HOUR = 3_600 * 10**9
 
@@ -154,6 +154,6 @@ def burst_group_pvalue(created_at: pd.Series, population: pd.Series, *, hours: f
     pi = np.minimum((c_i + 1) / (n_pop + 1), 1.0)
     k = int(k_i.max())
     best = int(np.argmax(k_i))
-    p = float(min(1.0, binom.sf(k - 2, n - 1, pi).sum())) if k >= 2 else 1.0
+    p = float(min(1.0, binom_sf(k - 2, n - 1, pi).sum())) if k >= 2 else 1.0
     start = pd.Timestamp(t[best], tz="UTC").strftime("%Y-%m-%d %H:%M")
     return p, f"{k} of {n} created within {hours:g} h (from {start})"

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.config import ScanParams
+from astroturf.kernels.keys import auto_max_p
 from astroturf.signals.base import ChannelEdges, relabel
 
 Runner = Callable[..., ChannelEdges]
@@ -54,8 +55,11 @@ def _key(name: str) -> Runner:
         from astroturf.signals import templates
 
         fn = getattr(templates, name)
-        return fn(sd, max_key_accounts=p.max_key_accounts,
-                  rng=None if null is None else null.rng(name))
+        if null is None:
+            return fn(sd, max_key_accounts=p.max_key_accounts)
+        # a copy is only fused: edges fusion would drop are not made (stats.fusion.collect)
+        return fn(sd, max_key_accounts=p.max_key_accounts, rng=null.rng(name),
+                  max_p=auto_max_p(sd.n_accounts))
     return run
 
 

@@ -50,12 +50,12 @@ import logging
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from astroturf.errors import UsageError
 from astroturf.kernels.sweep import unique_sorted
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import PairProbes, pair_probes, probe_within
+from astroturf.stats.tails import binom_sf
 
 logger = logging.getLogger("astroturf.signals.lockstep")
 
@@ -176,7 +176,7 @@ def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray
     chances = np.minimum(cnt[a], cnt[b]).astype(np.int64)
     hit_p = -np.expm1(np.maximum(cnt[a], cnt[b]) * np.log1p(-q))
     expected = chances * hit_p
-    p_value = binom.sf(n_events - 1, chances, hit_p)
+    p_value = binom_sf(n_events - 1, chances, hit_p)
     return expected, np.clip(p_value, 0.0, 1.0), chances, hit_p
 
 

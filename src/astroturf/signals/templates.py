@@ -79,13 +79,17 @@ def _stubs(sd: ScanData, key: np.ndarray, mask: np.ndarray
 
 def shared_key_channel(sd: ScanData, *, signal: str, key: np.ndarray, mask: np.ndarray,
                        unit: np.ndarray, max_key_accounts: int,
-                       rng: np.random.Generator | None = None) -> ChannelEdges:
+                       rng: np.random.Generator | None = None,
+                       max_p: float | None = None) -> ChannelEdges:
     """Pairs of accounts sharing keys at any time; each *unit* (family) counts once per pair.
 
     ``key`` per post (what must be identical), ``unit[key]`` (what counts once), ``mask`` the
     posts that take part. With ``rng`` the stubs are rewired first (a null copy). Null:
     ``stats.nulls.configuration_null`` over distinct stubs; keys used by more than
     ``max_key_accounts`` accounts are hot: no pairs, and left out of the expectation too.
+    ``max_p`` (null copies): only edges with p <= max_p are kept, the others counted in
+    ``pruned`` (fusion would drop them, ``stats.fusion.collect``); a pair sharing one unit can
+    pass only if its expectation is small, so most p-values are never computed.
     """
     s_acc, s_key, s_pos = _stubs(sd, key, mask & (key >= 0))
     if rng is not None:
@@ -105,13 +109,21 @@ def shared_key_channel(sd: ScanData, *, signal: str, key: np.ndarray, mask: np.n
     if len(a) == 0:
         return empty_channel(signal, "poisson")
     rows = _unit_rows(a, b, kk, unit, sd.n_accounts)
+    pruned = 0
+    if max_p is not None:
+        rows, pruned = _passing_rows(rows, k_acc, pair_mass, float(len(s_acc)), max_p)
     pa_, pb, n_shared, r_edge, r_unit, r_key = rows
     expected, p_value = configuration_null(n_shared, k_acc[pa_], k_acc[pb],
                                            pair_mass=pair_mass, n_stubs=float(len(s_acc)))
+    if max_p is not None:  # the exact test on the few that may pass
+        ok = p_value <= max_p
+        pruned += int((~ok).sum())
+        (pa_, pb, n_shared, r_edge, r_unit, r_key), expected, p_value = _select_edges(
+            (pa_, pb, n_shared, r_edge, r_unit, r_key), ok), expected[ok], p_value[ok]
     out = ChannelEdges(signal=signal, null="poisson", frame=pd.DataFrame({
         "a": pa_, "b": pb, "n_events": n_shared, "weight": n_shared.astype(float),
         "expected": expected, "p_value": p_value, "first": NAT, "last": NAT}),
-        ki_edge=r_edge, ki_key=r_unit, ki_events=np.ones(len(r_edge), np.int64))
+        ki_edge=r_edge, ki_key=r_unit, ki_events=np.ones(len(r_edge), np.int64), pruned=pruned)
     if rng is None:
         _attach_evidence(out, sd, s_acc, s_key, s_pos, r_edge, r_key)
     return out
@@ -130,6 +142,27 @@ def _unit_rows(a: np.ndarray, b: np.ndarray, key: np.ndarray, unit: np.ndarray, 
     edge = np.repeat(np.arange(len(p_start), dtype=np.int64), n_shared)
     pc = pair[p_start]
     return pc // n_acc, pc % n_acc, n_shared, edge, u, key
+
+
+def _passing_rows(rows: tuple, k_acc: np.ndarray, pair_mass: float, n_stubs: float,
+                  max_p: float) -> tuple[tuple, int]:
+    """The pairs that can reach p <= max_p: several shared units, or one unit and an
+    expectation so small that P(X >= 1) = 1 - exp(-E) may be <= max_p (with a margin of a
+    millionth for rounding; the exact test follows). Returns (rows, number left out)."""
+    pa_, pb, n_shared = rows[0], rows[1], rows[2]
+    e = k_acc[pa_].astype(float) * k_acc[pb] * (pair_mass / n_stubs ** 2)
+    ok = (n_shared >= 2) | (-np.expm1(-e) <= max_p * (1.0 + 1e-6))
+    return _select_edges(rows, ok), int((~ok).sum())
+
+
+def _select_edges(rows: tuple, ok: np.ndarray) -> tuple:
+    """(pair a, pair b, n_shared, unit rows: edge, unit, key) restricted to the edges ``ok``,
+    unit rows renumbered to the kept edges."""
+    pa_, pb, n_shared, r_edge, r_unit, r_key = rows
+    new = np.cumsum(ok) - 1
+    keep_r = ok[r_edge]
+    return (pa_[ok], pb[ok], n_shared[ok], new[r_edge[keep_r]], r_unit[keep_r],
+            r_key[keep_r])
 
 
 def _attach_evidence(out: ChannelEdges, sd: ScanData, s_acc: np.ndarray, s_key: np.ndarray,
@@ -152,17 +185,20 @@ def _attach_evidence(out: ChannelEdges, sd: ScanData, s_acc: np.ndarray, s_key: 
 
 
 def template_reuse(sd: ScanData, *, max_key_accounts: int = 1000,
-                   rng: np.random.Generator | None = None) -> ChannelEdges:
+                   rng: np.random.Generator | None = None,
+                   max_p: float | None = None) -> ChannelEdges:
     """Identical texts at any time, outside boilerplate families (see the module docstring)."""
     tpl = sd.templates()
     fam, boiler = tpl.of_posts(sd.fuzzy)
     mask = (fam >= 0) & ~boiler
     return shared_key_channel(sd, signal="template_reuse", key=sd.fuzzy, mask=mask,
-                              unit=tpl.family, max_key_accounts=max_key_accounts, rng=rng)
+                              unit=tpl.family, max_key_accounts=max_key_accounts, rng=rng,
+                              max_p=max_p)
 
 
 def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
-                    rng: np.random.Generator | None = None) -> ChannelEdges:
+                    rng: np.random.Generator | None = None,
+                    max_p: float | None = None) -> ChannelEdges:
     """The same boilerplate family used by two accounts: evidence of a shared app.
 
     Like posting clients, an app is evidence only when it is rare: families whose rarity
@@ -182,7 +218,7 @@ def app_boilerplate(sd: ScanData, *, max_key_accounts: int = 1000,
     mask &= tail[np.maximum(fam, 0)] <= auto_max_p(n_pop)
     ident = np.arange(len(tpl.boilerplate), dtype=np.int64)
     return shared_key_channel(sd, signal="app_boilerplate", key=fam, mask=mask, unit=ident,
-                              max_key_accounts=max_key_accounts, rng=rng)
+                              max_key_accounts=max_key_accounts, rng=rng, max_p=max_p)
 
 
 def template_groups(sd: ScanData, *, min_accounts: int = 3) -> pd.DataFrame:

@@ -71,7 +71,7 @@ def collect(channels: list[ChannelEdges], n_accounts: int, *,
     chance pairs per account that strong are expected, so they cannot survive the pair-level
     FDR alone, and a handful of them fused cannot either); the channels still count as run.
     """
-    chans = sorted([c for c in channels if len(c)], key=lambda c: c.signal)
+    chans = sorted([c for c in channels if len(c) or c.pruned], key=lambda c: c.signal)
     signals = [c.signal for c in chans]
     families = sorted({family_of(s) for s in signals})
     parts, kparts, offset = [], [], 0
