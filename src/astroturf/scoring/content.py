@@ -25,10 +25,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import ural
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from astroturf.kernels.sweep import lexsort_ints, run_starts
 from astroturf.schema import STR_DTYPE
+from astroturf.scoring.stopwords import ENGLISH_STOP_WORDS
 
 KINDS = ("phrase", "hashtag", "domain", "repost_target")
 TERM_COLUMNS = ["cluster_id", "kind", "rank", "term", "n_posts", "n_accounts", "share",

@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from astroturf.schema import STR_DTYPE
 from astroturf.stats.fusion import family_of
+from astroturf.stats.tails import binom_sf
 
 log = logging.getLogger("astroturf.scoring.reasons")
 
@@ -127,7 +127,7 @@ def burst_phrases(members: pd.DataFrame, population: pd.Series, *, hours: float
     k = np.maximum.reduceat(k_i, starts)
     best = starts + np.minimum.reduceat(np.where(k_i == np.repeat(k, sizes), local, len(t)),
                                         starts)
-    tail = binom.sf(np.repeat(k, sizes) - 2, n - 1, pi)
+    tail = binom_sf(np.repeat(k, sizes) - 2, n - 1, pi)
     p = np.minimum(1.0, _segment_sums(tail, starts, sizes))
     p = np.where((k >= 2) & (sizes >= 2), p, 1.0)
     hit = np.flatnonzero(p <= 0.05)

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from astroturf.schema import STR_DTYPE
+from astroturf.scoring.stopwords import ENGLISH_STOP_WORDS
 
 POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's documented thresholds on the compound score
 MIN_FUNCTION_SHARE = 0.25

@@ -31,10 +31,10 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.special import gammaln
-from scipy.stats import binom, poisson
 
 from astroturf.kernels.sweep import lexsort_ints, unique_sorted
 from astroturf.stats.fusion import Evidence, family_table, fisher_log10
+from astroturf.stats.tails import binom_sf, poisson_sf
 
 log = logging.getLogger("astroturf.stats.cluster_test")
 
@@ -202,10 +202,10 @@ def _adjusted_p(rows: pd.DataFrame, removed: np.ndarray) -> np.ndarray:
     n = rows["n_events"].to_numpy(np.int64) - removed
     null = rows["null"].to_numpy()
     bino = hit & (null == 0)
-    p[bino] = binom.sf(n[bino] - 1, np.round(rows["trials"].to_numpy()[bino]).astype(np.int64),
+    p[bino] = binom_sf(n[bino] - 1, np.round(rows["trials"].to_numpy()[bino]).astype(np.int64),
                        rows["p_hit"].to_numpy()[bino])
     pois = hit & (null == 1)
-    p[pois] = poisson.sf(n[pois] - 1, rows["expected"].to_numpy()[pois])
+    p[pois] = poisson_sf(n[pois] - 1, rows["expected"].to_numpy()[pois])
     p[hit & (null == 2)] = 1.0
     p[hit & (n <= 0)] = 1.0
     return np.clip(np.maximum(p, rows["p"].to_numpy(float)), 1e-300, 1.0)

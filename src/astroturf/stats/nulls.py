@@ -25,9 +25,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import binom, poisson
 
 from astroturf.kernels.sweep import lexsort_ints
+from astroturf.stats.tails import binom_sf, poisson_sf
 
 
 def sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str = "left",
@@ -100,7 +100,7 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
     expected = np.bincount(e, weights=trials * hit_p, minlength=len(a))
     shared = np.maximum(shared, n_events)
     p_mean = np.clip(expected / np.maximum(shared, 1), 0.0, 1.0)
-    p_value = binom.sf(n_events - 1, shared.astype(np.int64), p_mean)
+    p_value = binom_sf(n_events - 1, shared.astype(np.int64), p_mean)
     return expected, np.clip(p_value, 0.0, 1.0), shared
 
 
@@ -127,7 +127,7 @@ def configuration_null(n_shared: np.ndarray, k_a: np.ndarray, k_b: np.ndarray, *
     if len(n_shared) == 0 or n_stubs <= 0:
         return np.zeros(len(n_shared)), np.ones(len(n_shared))
     expected = k_a.astype(float) * k_b * (pair_mass / float(n_stubs) ** 2)
-    p_value = poisson.sf(np.asarray(n_shared) - 1, expected)
+    p_value = poisson_sf(np.asarray(n_shared) - 1, expected)
     return expected, np.clip(p_value, 0.0, 1.0)
 
 
