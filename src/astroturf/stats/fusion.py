@@ -130,7 +130,8 @@ def calibrate_pairs(pairs: pd.DataFrame, g) -> pd.DataFrame:
     """Pairs with log10_p mapped through the pair calibration ``g`` (analytic kept), p and
     q recomputed (BH over all n(n-1)/2 pairs)."""
     if len(pairs) == 0:
-        return pairs.assign(log10_p_analytic=pairs["log10_p"])
+        return pairs.assign(log10_p_analytic=pairs["log10_p"], p_combined=np.zeros(0),
+                            q_value=np.zeros(0))
     n = int(pairs.attrs.get("n", 0)) or int(max(pairs["a"].max(), pairs["b"].max()) + 1)
     out = pairs.assign(log10_p_analytic=pairs["log10_p"].to_numpy())
     lp = np.asarray(g(out["log10_p"].to_numpy()))
@@ -328,18 +329,15 @@ def fuse_pairs(ev: Evidence, *, light: bool = False) -> pd.DataFrame:
     """One row per account pair with evidence: fused log10 p, BH q over all pairs.
 
     Out columns: PAIR_COLUMNS (a, b codes; channels = bitmask over ``ev.signals``; strongest =
-    signal index of the lowest channel p), plus weight, n_events, first, last (not with
-    ``light``, which a null copy uses: it needs only the p-values).
+    signal index of the lowest channel p), plus weight, n_events, first, last. ``light`` (a null
+    copy): only pair, a, b and log10_p (its p and q come from ``calibrate_pairs``).
     """
     r = ev.rows
     if light and len(r):
         lp = fuse(ev)
         pair = unique_sorted(r["pair"].to_numpy(np.int64))
         l10 = lp.reindex(pair).fillna(0.0).to_numpy()
-        p_comb = np.where(l10 < 0, np.maximum(10.0 ** l10, P_FLOOR), 1.0)
-        out = pd.DataFrame({"pair": pair, "a": pair // ev.n, "b": pair % ev.n, "log10_p": l10,
-                            "p_combined": p_comb, "q_value": benjamini_hochberg(
-                                p_comb, m=ev.n * (ev.n - 1) / 2.0)})
+        out = pd.DataFrame({"pair": pair, "a": pair // ev.n, "b": pair % ev.n, "log10_p": l10})
         out.attrs["n"] = ev.n
         return out
     if len(r) == 0:
