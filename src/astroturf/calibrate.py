@@ -86,7 +86,7 @@ def null_copy_run(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges
 
 
 def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *,
-              timer: StageTimer, client=None) -> tuple[list[NullRun], PairCalibration]:
+              timer: StageTimer, engine=None) -> tuple[list[NullRun], PairCalibration]:
     """Pass 1 of the calibration over every copy; the pair null from all of them."""
     k = null_copies_for(params, len(sd.t))
     n = sd.n_accounts
@@ -95,11 +95,11 @@ def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *
         return [], pair_cal
     copies = make_copies(sd.t, n_accounts=n, n_copies=k, seed=params.seed,
                          bandwidth_ns=round(params.null_bandwidth * 1e9))
-    if client is not None:
+    if engine is not None:
         from astroturf.engines.dask_engine import run_null_copies
 
         done = timer.run("calibration (dask)", lambda: run_null_copies(
-            client, sd, params, real, copies, null_copy_run))
+            engine, sd, params, real, copies, null_copy_run))
     else:
         # one after the other: side by side they were 35 % faster but each copy's profile
         # signals hold ~1 GB at 100k full profiles (simulator 1M: peak 2.5 -> 3.7 GB)

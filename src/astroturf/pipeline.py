@@ -88,9 +88,9 @@ def selected_signals(params: ScanParams) -> list[SignalSpec]:
 
 
 def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None,
-                client=None) -> tuple[dict[str, ChannelEdges], dict[str, str]]:
+                engine=None) -> tuple[dict[str, ChannelEdges], dict[str, str]]:
     """Every selected signal the data supports; why the others did not run. With a Dask
-    ``client`` the signals are computed on its workers (engines.dask_engine)."""
+    ``engine`` (engines.dask_engine.DaskEngine) the signals are computed on its workers."""
     timer = timer or _Timer(None, {})
     status: dict[str, str] = {}
     missing = availability(sd.posts, sd.accounts)
@@ -102,10 +102,10 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
         elif spec.derived_from and not set(spec.derived_from) & set(runnable):
             status[spec.name] = f"skipped: needs one of {', '.join(spec.derived_from)} to run"
             runnable.remove(spec.name)
-    if client is not None:
+    if engine is not None:
         from astroturf.engines.dask_engine import run_signals as on_dask
 
-        out = timer.run("signals (dask)", lambda: on_dask(client, sd, params, runnable))
+        out = timer.run("signals (dask)", lambda: on_dask(engine, sd, params, runnable))
     else:
         out = {}
         # the template families (the near-duplicate search, the longest step) are built on a
@@ -141,16 +141,16 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
 
 
 @contextmanager
-def engine_client(params: ScanParams):
-    """The Dask client for --engine dask (engines.dask_engine), None for the default engine."""
+def dask_engine_for(params: ScanParams):
+    """The Dask engine for --engine dask (engines.dask_engine.DaskEngine), None by default."""
     if params.engine != "dask":
         yield None
         return
     from astroturf.engines.dask_engine import dask_client
 
     debug = logging.getLogger("astroturf").getEffectiveLevel() <= logging.DEBUG
-    with dask_client(params.scheduler, debug=debug) as client:
-        yield client
+    with dask_client(params.scheduler, debug=debug) as engine:
+        yield engine
 
 
 class _Findings(NamedTuple):
@@ -188,14 +188,14 @@ def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
         data, min_text_chars=params.min_text_chars,
         neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed)))
     release_arrow_memory()  # reading and encoding were Arrow's; the signals are NumPy's
-    with engine_client(params) as client, side_jobs() as submit:
-        channels, status = run_signals(sd, params, timer=timer, client=client)
+    with dask_engine_for(params) as engine, side_jobs() as submit:
+        channels, status = run_signals(sd, params, timer=timer, engine=engine)
         # stages that need neither the calibration nor each other run beside it
         features = timer.beside(submit, "account features",
                                 lambda: account_features(data.posts, data.accounts, sd=sd))
         templates = timer.beside(submit, "template groups", lambda: template_groups(sd) if (
             "template_reuse" in channels) else None)
-        runs, g = null_runs(sd, params, channels, timer=timer, client=client)
+        runs, g = null_runs(sd, params, channels, timer=timer, engine=engine)
         features_out, templates_out = features(), templates()
     ev = collect(list(channels.values()), sd.n_accounts, max_p=auto_max_p(sd.n_accounts))
     analytic = timer.run("fuse pairs", lambda: fuse_pairs(ev))

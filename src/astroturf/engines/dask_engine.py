@@ -6,9 +6,9 @@ driver then fuses the real pairs, finds communities, tests and reports. The func
 single-process ones, called with the same arguments, so the outputs are byte-identical to
 ``--engine pandas`` (tests/test_dask_engine.py checks it on a LocalCluster). What does not
 (yet) run on the workers is reading and encoding: the driver holds the encoded posts and
-ships them (``ScanData.for_workers``: the integer codes, not the texts) to every worker, once
-for the signals and once for the calibration (docs/scaling.md says what that costs and the
-plan past it).
+ships them (``ScanData.for_workers``: the integer codes, not the texts) to every worker once,
+for the signals and the calibration alike (``DaskEngine``; docs/scaling.md says what that
+costs and the plan past it).
 
 Connect to an existing cluster with ``--scheduler ADDRESS`` or ``DASK_SCHEDULER_ADDRESS``;
 without either, a LocalCluster of two single-threaded worker processes runs for the scan.
@@ -33,7 +33,8 @@ CONNECT_TIMEOUT = 20.0  # seconds to reach a given scheduler before saying it ca
 
 @contextmanager
 def dask_client(address: str = "", *, debug: bool = False) -> Iterator[Any]:
-    """A distributed Client for ``address`` (or DASK_SCHEDULER_ADDRESS, else a LocalCluster).
+    """A ``DaskEngine`` on a distributed Client for ``address`` (or DASK_SCHEDULER_ADDRESS, else
+    a LocalCluster).
 
     Dask's own logging stays off stderr unless ``debug``.
     """
@@ -52,7 +53,8 @@ def dask_client(address: str = "", *, debug: bool = False) -> Iterator[Any]:
 
 
 def _client(address: str, quiet: int) -> Iterator[Any]:
-    """The client of ``address``, or of a LocalCluster of two single-threaded workers."""
+    """The engine on the client of ``address``, or of a LocalCluster of two single-threaded
+    workers."""
     from distributed import Client, LocalCluster
 
     if address:
@@ -63,53 +65,100 @@ def _client(address: str, quiet: int) -> Iterator[Any]:
                              hint="check --scheduler / DASK_SCHEDULER_ADDRESS, or drop it to "
                                   "run a local cluster") from None
         with client:
-            yield client
+            yield DaskEngine(client)
         return
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=quiet) as cluster, \
             Client(cluster) as client:
-        yield client
+        yield DaskEngine(client)
+
+
+class DaskEngine:
+    """A Dask client and what this scan has shipped to it: the scan data goes to the workers
+    once (broadcast), the template families are built by one task and passed from worker to
+    worker; the signals and every randomised copy reuse both."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._sd = None
+        self._remote: Any = None
+        self._templates: Any = None
+
+    def ship(self, sd) -> Any:
+        """The workers' copy of ``sd`` (``ScanData.for_workers``), scattered on first use.
+
+        hash=False: a content-keyed scatter could share its key with another scan's, and
+        releasing one would drop the data under the other's tasks. Data goes by scatter,
+        never inside a task graph (Dask warns about large graphs)."""
+        if self._sd is not sd:
+            self._remote = self.client.scatter(sd.for_workers(), broadcast=True, hash=False)
+            self._sd, self._templates = sd, None
+        return self._remote
+
+    def templates(self, sd) -> Any:
+        """A future of the template families, built by one task; the driver's copy is set
+        on ``sd`` (template groups and evidence read it)."""
+        remote = self.ship(sd)
+        if self._templates is None:
+            self._templates = self.client.submit(_templates, remote, pure=False)
+            sd._templates = self._templates.result()
+        return self._templates
 
 
 def _templates(sd):
     return sd.templates()
 
 
-def _signal(sd, params, name: str, sources=()):
+def _with_templates(sd, templates):
+    """The worker's scan data with the families built by the templates task (the object is
+    shared by the tasks on one worker; every task sets the same value)."""
+    if templates is not None and sd._templates is None:
+        sd._templates = templates
+    return sd
+
+
+def _signal(sd, templates, params, name: str, sources=()):
     from astroturf.signals.catalog import SIGNALS
 
+    sd = _with_templates(sd, templates)
     spec = next(s for s in SIGNALS if s.name == name)
     return spec.run(sd, params, sources=list(sources)) if spec.derived_from else spec.run(
         sd, params)
 
 
-def run_signals(client: Any, sd, params, names: list[str]) -> dict:
+TEMPLATE_READERS = ("near_dup_sync", "template_reuse", "app_boilerplate")
+
+
+def run_signals(engine: DaskEngine, sd, params, names: list[str]) -> dict:
     """Signals by name, computed on the workers; derived ones after their sources."""
     from astroturf.signals.catalog import SIGNALS
 
     specs = {s.name: s for s in SIGNALS}
-    # hash=False: a content-keyed scatter would share its key with the calibration's scatter of
-    # the same ScanData, and releasing one would drop the data under the other's tasks.
-    # Data goes by scatter, never inside a task graph (Dask warns about large graphs).
-    if any(n in ("near_dup_sync", "template_reuse", "app_boilerplate") for n in names):
-        bare = client.scatter(sd.for_workers(), hash=False)
-        sd._templates = client.submit(_templates, bare, pure=False).result()
-        del bare
-    remote = client.scatter(sd.for_workers(), broadcast=True, hash=False)
+    client = engine.client
+    remote = engine.ship(sd)
+    tpl = engine.templates(sd) if any(n in TEMPLATE_READERS for n in names) else None
     base = [n for n in names if not specs[n].derived_from]
-    futures = {n: client.submit(_signal, remote, params, n, pure=False) for n in base}
+    futures = {n: client.submit(_signal, remote, tpl, params, n, pure=False) for n in base}
     out = {n: f.result() for n, f in futures.items()}
     for n in names:
         if specs[n].derived_from:
             sources = [out[s] for s in specs[n].derived_from if s in out]
-            out[n] = client.submit(_signal, remote, params, n, sources, pure=False).result()
+            out[n] = client.submit(_signal, remote, tpl, params, n, sources,
+                                   pure=False).result()
     return out
 
 
-def run_null_copies(client: Any, sd, params, real: dict, copies: list, task) -> list:
-    """``task(sd, params, real, copy)`` for every copy, on the workers, in copy order."""
-    remote_sd = client.scatter(sd.for_workers(), broadcast=True, hash=False)
+def _copy_task(sd, templates, task, params, real, copy):
+    return task(_with_templates(sd, templates), params, real, copy)
+
+
+def run_null_copies(engine: DaskEngine, sd, params, real: dict, copies: list, task) -> list:
+    """``task(sd, params, real, copy)`` for every copy, on the workers, in copy order (the
+    scan data and template families already shipped for the signals are reused)."""
+    client = engine.client
+    remote = engine.ship(sd)
+    tpl = engine._templates if sd._templates is not None else None
     remote_real = client.scatter(real, broadcast=True, hash=False)
-    futures = [client.submit(task, remote_sd, params, remote_real,
+    futures = [client.submit(_copy_task, remote, tpl, task, params, remote_real,
                              client.scatter(c, hash=False), pure=False) for c in copies]
     return [f.result() for f in futures]
