@@ -338,7 +338,7 @@ def _split(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
     lists = pc.split_pattern(arr, " ")
     parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
     items = pc.list_flatten(lists)
-    keep = pc.greater(pc.utf8_length(items), 0).fill_null(False)
+    keep = pc.greater(pc.binary_length(items), 0).fill_null(False)
     return parent[keep.to_numpy(zero_copy_only=False)], items.filter(keep)
 
 

@@ -103,7 +103,7 @@ def as_text(array: pa.Array | None, n: int) -> pa.Array:
 def blank_null(array: pa.Array) -> pa.Array:
     """Strings with '' as null (the record readers' ``a or b`` treats '' as absent)."""
     text = as_text(array, len(array))
-    return pc.if_else(pc.equal(pc.utf8_length(text), 0).fill_null(False),
+    return pc.if_else(pc.equal(pc.binary_length(text), 0).fill_null(False),
                       pa.nulls(len(text), text.type), text)
 
 
@@ -136,7 +136,7 @@ def joined(lists: pa.Array | None, n: int, field: str | tuple[str, ...] | None =
                 values = part if values is None else pc.coalesce(values, part)
         items = values if values is not None else pa.nulls(len(items), pa.large_string())
     text = pc.utf8_trim_whitespace(as_text(items, len(items)))
-    keep = pc.and_(pc.is_valid(text), pc.greater(pc.utf8_length(text), 0)).fill_null(False)
+    keep = pc.and_(pc.is_valid(text), pc.greater(pc.binary_length(text), 0)).fill_null(False)
     kept_rows = rows.to_numpy(zero_copy_only=False)[keep.to_numpy(zero_copy_only=False)]
     counts = np.bincount(kept_rows, minlength=n)
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))

@@ -110,7 +110,7 @@ def _empty_to_null(col: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    empty = pc.equal(pc.utf8_length(col), 0)
+    empty = pc.equal(pc.binary_length(col), 0)
     if not pc.any(empty).as_py():
         return col
     return pc.if_else(empty, pa.scalar(None, col.type), col)

@@ -103,7 +103,7 @@ def _tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Arr
     def flag(pattern: str) -> np.ndarray:
         return pc.match_substring_regex(low, pattern).to_numpy(zero_copy_only=False)
 
-    dropped = flag(_DROP) | (pc.utf8_length(word).to_numpy(zero_copy_only=False) == 0)
+    dropped = flag(_DROP) | (pc.binary_length(word).to_numpy(zero_copy_only=False) == 0)
     clean = pc.dictionary_encode(word)
     code_of_raw = clean.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     r = raw.indices.to_numpy(zero_copy_only=False).astype(np.int64)

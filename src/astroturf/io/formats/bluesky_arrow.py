@@ -180,7 +180,7 @@ def _posts(view: pa.StructArray, n: int) -> pd.DataFrame:
     items = pd.concat([_facet_items(view, n), _extra_items(view, n)], ignore_index=True)
     quoted, _ = _embed(view, n)
     parent = first_of(view, n, "record.reply.parent.uri")
-    quoted = pc.if_else(pc.equal(pc.utf8_length(quoted), 0).fill_null(True),
+    quoted = pc.if_else(pc.equal(pc.binary_length(quoted), 0).fill_null(True),
                         pa.nulls(n, quoted.type), quoted)
     is_reply, is_quote = pc.is_valid(parent), pc.is_valid(quoted)
     kind = pc.if_else(is_reply, "reply", pc.if_else(is_quote, "quote", "post"))
