@@ -11,7 +11,7 @@ def test_same_set_as_scikit_learn():
 
     from astroturf.scoring.stopwords import ENGLISH_STOP_WORDS
 
-    assert ENGLISH_STOP_WORDS == theirs and "the" in ENGLISH_STOP_WORDS
+    assert theirs == ENGLISH_STOP_WORDS and "the" in ENGLISH_STOP_WORDS
 
 
 def test_loading_them_does_not_import_scikit_learn_or_scipy_stats():
