@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +49,33 @@ def test_scan_summary_on_stdout_progress_on_stderr(tmp_path: Path, small_scan: P
     assert "cluster" in result.stdout.lower()
     assert "[astroturf]" in result.stderr
     assert "[astroturf]" not in result.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a Linux pseudo-terminal")
+def test_progress_bar_on_a_terminal_that_reports_no_size() -> None:
+    """On a terminal stderr the stages are a bar (no plain lines), drawn even when the
+    terminal reports 0 x 0 (as some CI and `script` pseudo-terminals do)."""
+    import os
+    import pty
+
+    code = ("from astroturf.cli import StageProgress as S; p = S(quiet=False); p.set_total(3); "
+            "p('encode posts ...'); p('signal co_text ...'); p.close()")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stderr is the pseudo-terminal, whose size is 0 x 0
+        os.execv(sys.executable, [sys.executable, "-c", code])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "signal co_text" in text and "/3" in text and "[astroturf]" not in text
 
 
 def test_scan_is_deterministic(tmp_path: Path, small_scan: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -169,7 +170,14 @@ class StageProgress:
             return
         from tqdm import tqdm
 
+        # a terminal that reports no size (some CI and `script` ptys) made tqdm draw
+        # nothing at all: 100 x 20 then
+        try:
+            cols, rows = os.get_terminal_size(sys.stderr.fileno())
+        except (OSError, ValueError):
+            cols, rows = 0, 0
         self.bar = tqdm(total=n, file=sys.stderr, unit="stage", leave=False,
+                        ncols=cols or 100, nrows=rows or 20,
                         bar_format="{desc:<40.40} {bar} {n_fmt}/{total_fmt} "
                                    "[{elapsed}<{remaining}]")
 
