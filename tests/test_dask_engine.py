@@ -24,8 +24,18 @@ def _scan(export: Path, out: Path, *extra: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
 
-def test_dask_engine_writes_the_same_outputs(tmp_path: Path) -> None:
+def test_dask_engine_writes_the_same_outputs(tmp_path: Path, monkeypatch) -> None:
+    from astroturf.engines import dask_engine
     from astroturf.simulate import simulate
+
+    split: dict[str, int] = {}  # windowed signal -> key partitions it ran in
+    real = dask_engine._windowed_signal
+
+    def recorded(engine, sd, remote, tpl, params, name, parts):
+        split[name] = parts
+        return real(engine, sd, remote, tpl, params, name, parts)
+
+    monkeypatch.setattr(dask_engine, "_windowed_signal", recorded)
 
     sim = simulate(n_accounts=400, n_posts=4000, n_groups=6, group_size=(6, 9), seed=11)
     export = tmp_path / "export.csv"
@@ -33,6 +43,8 @@ def test_dask_engine_writes_the_same_outputs(tmp_path: Path) -> None:
     local = _scan(export, tmp_path / "pandas")
     dask = _scan(export, tmp_path / "dask", "--engine", "dask")
     assert set(local) == set(dask)
+    assert {"co_text", "co_repost", "near_dup_sync"} <= set(split)  # split over both workers
+    assert set(split.values()) == {2}
     # the report lists the parameters, the engine among them: the one difference allowed
     engine_row = b'<th>engine</th><td class="mono">%s</td>'
     assert engine_row % b"dask" in dask["report.html"]

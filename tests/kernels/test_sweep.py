@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from astroturf.kernels.sweep import (
     NAT,
-    aggregate_pairs,
     compact,
     dense_rank,
+    group_pairs,
     hot_key_pairs,
     key_account_counts,
     lexsort_ints,
+    pairs_of_groups,
     run_ids,
     run_starts,
     stable_codes,
@@ -114,7 +115,7 @@ def brute_aggregate(key, t, acc, i, j, discount):
 @FAST
 @given(actions, st.sampled_from([0, 30, 60]), st.lists(st.floats(0.1, 1.0), min_size=4,
                                                        max_size=4))
-def test_aggregate_pairs_equals_brute_force(rows, window, disc):
+def test_pair_groups_and_their_sums_equal_brute_force(rows, window, disc):
     key, t, acc = sorted_actions(rows)
     discount = np.array(disc)
     i, j = sweep_pairs(key, t, acc, window_ns=window * 10**9)
@@ -122,7 +123,8 @@ def test_aggregate_pairs_equals_brute_force(rows, window, disc):
     if len(i) == 0:
         assert not ref
         return
-    agg = aggregate_pairs(i, j, key=key, time=t, account=acc, discount=discount, n_acc=6)
+    agg = pairs_of_groups(group_pairs(i, j, key=key, time=t, account=acc,
+                                      discount=discount, n_acc=6), 6)
     pairs = list(zip(agg.a.tolist(), agg.b.tolist(), strict=True))
     assert pairs == sorted(ref)  # sorted by (a, b), a < b, each pair once
     assert agg.n_events.tolist() == [ref[p][0] for p in pairs]

@@ -1,7 +1,9 @@
 """The Dask engine: the scan's expensive stages as tasks on a Dask cluster.
 
 What runs on the workers: template families (MinHash/LSH), every signal, and each randomised
-copy of the calibration (its signals, fusion, and the pairs it keeps), one task each; the
+copy of the calibration (its signals, fusion, and the pairs it keeps), one task each, but
+the windowed co-action signals, which are split by key over the workers (one part each,
+``signals.windowed``: the driver gets pairs, (pair, key) groups and null terms back); the
 driver then fuses the real pairs, finds communities, tests and reports. The functions are the
 single-process ones, called with the same arguments, so the outputs are byte-identical to
 ``--engine pandas`` (tests/test_dask_engine.py checks it on a LocalCluster). What does not
@@ -20,6 +22,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -130,7 +133,12 @@ TEMPLATE_READERS = ("near_dup_sync", "template_reuse", "app_boilerplate")
 
 
 def run_signals(engine: DaskEngine, sd, params, names: list[str]) -> dict:
-    """Signals by name, computed on the workers; derived ones after their sources."""
+    """Signals by name, computed on the workers; derived ones after their sources.
+
+    A windowed signal runs split by key over as many parts as there are workers
+    (``signals.windowed``: only pairs, groups and null terms come back); the others are one
+    task each. The driver follows each windowed signal's rounds on a thread of its own, so
+    every signal's tasks are on the cluster at once."""
     from astroturf.signals.catalog import SIGNALS
 
     specs = {s.name: s for s in SIGNALS}
@@ -138,14 +146,59 @@ def run_signals(engine: DaskEngine, sd, params, names: list[str]) -> dict:
     remote = engine.ship(sd)
     tpl = engine.templates(sd) if any(n in TEMPLATE_READERS for n in names) else None
     base = [n for n in names if not specs[n].derived_from]
-    futures = {n: client.submit(_signal, remote, tpl, params, n, pure=False) for n in base}
-    out = {n: f.result() for n, f in futures.items()}
+    futures = {n: client.submit(_signal, remote, tpl, params, n, pure=False) for n in base
+               if specs[n].kind != "windowed"}
+    windowed = [n for n in base if specs[n].kind == "windowed"]
+    parts = max(1, len(client.scheduler_info().get("workers", {})))
+    with ThreadPoolExecutor(max_workers=max(1, len(windowed))) as pool:
+        flows = {n: pool.submit(_windowed_signal, engine, sd, remote, tpl, params, n, parts)
+                 for n in windowed}
+        done = {n: f.result() for n, f in flows.items()}
+    done.update({n: f.result() for n, f in futures.items()})
+    out = {n: done[n] for n in base}
     for n in names:
         if specs[n].derived_from:
             sources = [out[s] for s in specs[n].derived_from if s in out]
             out[n] = client.submit(_signal, remote, tpl, params, n, sources,
                                    pure=False).result()
     return out
+
+
+class DaskParts:
+    """Key partitions held by Dask workers (``signals.windowed.Parts``): results stay on
+    the worker that made them until gathered; shared values are broadcast once."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def map(self, fn, parts: list, *args: Any) -> list:
+        return [self.client.submit(fn, p, *args, pure=False) for p in parts]
+
+    def share(self, value: Any) -> Any:
+        # a one-item list: scatter would split a tuple into one future per item
+        return self.client.scatter([value], broadcast=True, hash=False)[0]
+
+    def gather(self, results: list) -> list:
+        return self.client.gather(results)
+
+
+def _part(sd, templates, signal: str, how, part: int, parts: int):
+    from astroturf.signals.coactions import windowed_part
+
+    return windowed_part(_with_templates(sd, templates), signal, how, part=part, parts=parts)
+
+
+def _windowed_signal(engine: DaskEngine, sd, remote, tpl, params, name: str, parts: int):
+    """One windowed signal on the real times, split by key over ``parts`` worker tasks."""
+    from astroturf.signals.coactions import sweep_of
+    from astroturf.signals.windowed import channel_of_parts
+
+    how = sweep_of(sd, window=params.window, bandwidth=params.null_bandwidth,
+                   max_key_accounts=params.max_key_accounts, max_fanout=params.max_fanout)
+    held = [engine.client.submit(_part, remote, tpl, name, how, k, parts, pure=False)
+            for k in range(parts)]
+    return channel_of_parts(held, DaskParts(engine.client), signal=name, how=how,
+                            evidence=True, max_evidence=params.max_evidence)
 
 
 def _copy_task(sd, templates, task, params, real, copy):

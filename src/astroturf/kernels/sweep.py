@@ -19,7 +19,7 @@ Definitions:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -203,25 +203,35 @@ def sweep_pairs(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, windo
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-def sweep_with_hot_keys(key: np.ndarray, time: np.ndarray, account: np.ndarray, *,
-                        window_ns: int, hot: np.ndarray, max_fanout: int = 50
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """``sweep_pairs`` where actions on hot keys (``hot``) co-act only for account pairs that
-    also co-act on an ordinary key: first the ordinary keys, then the hot ones filtered by the
-    pairs found. Output positions index the full inputs (sorted by key, time)."""
+def sweep_ordinary(key: np.ndarray, time: np.ndarray, account: np.ndarray, *,
+                   window_ns: int, hot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sweep_pairs`` over the actions of ordinary keys (not ``hot``); positions index the
+    full inputs (sorted by key, time). The first half of ``sweep_with_hot_keys``."""
     if not hot.any():
         return sweep_pairs(key, time, account, window_ns=window_ns)
     cold = np.flatnonzero(~hot)
     ci, cj = sweep_pairs(key[cold], time[cold], account[cold], window_ns=window_ns)
-    ci, cj = cold[ci], cold[cj]
+    return cold[ci], cold[cj]
+
+
+def pair_codes(account: np.ndarray, i: np.ndarray, j: np.ndarray, n_acc: int) -> np.ndarray:
+    """The distinct account pairs of co-action positions (i, j) as ``lo * n_acc + hi``."""
+    lo, hi = np.minimum(account[i], account[j]), np.maximum(account[i], account[j])
+    return unique_sorted(lo * np.int64(n_acc) + hi)
+
+
+def sweep_hot(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, window_ns: int,
+              hot: np.ndarray, allowed: np.ndarray, n_acc: int, max_fanout: int = 50
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The second half of ``sweep_with_hot_keys``: co-actions on hot keys (fan-out bounded)
+    of the account pairs in ``allowed`` (sorted ``pair_codes`` of the ordinary co-actions,
+    which may come from other key partitions too). Positions index the full inputs."""
     warm = np.flatnonzero(hot)
-    if len(ci) == 0 or len(warm) < 2:
-        return ci, cj
-    n_acc = np.int64(account.max()) + 1
-    lo, hi = np.minimum(account[ci], account[cj]), np.maximum(account[ci], account[cj])
-    allowed = unique_sorted(lo * n_acc + hi)
+    if len(allowed) == 0 or len(warm) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    n_acc = np.int64(n_acc)
     paired = np.zeros(int(n_acc), bool)  # accounts in some ordinary co-action
-    paired[lo], paired[hi] = True, True
+    paired[allowed // n_acc], paired[allowed % n_acc] = True, True
     acc_w = account[warm]
 
     def known(i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -237,7 +247,23 @@ def sweep_with_hot_keys(key: np.ndarray, time: np.ndarray, account: np.ndarray, 
 
     hi_, hj = sweep_pairs(key[warm], time[warm], acc_w, window_ns=window_ns,
                           hot=np.ones(len(warm), bool), max_fanout=max_fanout, keep=known)
-    return np.r_[ci, warm[hi_]], np.r_[cj, warm[hj]]
+    return warm[hi_], warm[hj]
+
+
+def sweep_with_hot_keys(key: np.ndarray, time: np.ndarray, account: np.ndarray, *,
+                        window_ns: int, hot: np.ndarray, max_fanout: int = 50
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``sweep_pairs`` where actions on hot keys (``hot``) co-act only for account pairs that
+    also co-act on an ordinary key: first the ordinary keys, then the hot ones filtered by the
+    pairs found. Output positions index the full inputs (sorted by key, time). A key-
+    partitioned channel (``signals.windowed``) runs the two halves with the pairs of every
+    partition in between."""
+    ci, cj = sweep_ordinary(key, time, account, window_ns=window_ns, hot=hot)
+    n_acc = int(account.max()) + 1 if len(account) else 0
+    hi, hj = sweep_hot(key, time, account, window_ns=window_ns, hot=hot,
+                       allowed=pair_codes(account, ci, cj, n_acc), n_acc=n_acc,
+                       max_fanout=max_fanout)
+    return np.r_[ci, hi], np.r_[cj, hj]
 
 
 @dataclass
@@ -269,9 +295,32 @@ def compact(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.searchsorted(u, codes).astype(np.int64), u
 
 
-def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.ndarray,
-                    account: np.ndarray, discount: np.ndarray, n_acc: int) -> PairAggregate:
-    """Aggregate co-action positions (i, j) into pairs and (pair, key) groups (see class)."""
+@dataclass
+class PairGroups:
+    """Co-actions aggregated per (account pair, key), sorted by (pair, key).
+
+    code: the pair as ``a * n_acc + b`` (a < b); key; events (int64); first, last (ns);
+    pos_a, pos_b: the first co-action of the group (by account a and b; positions of the
+    inputs, or post positions once a caller maps them); weight = events x the key's discount.
+    Groups of disjoint key sets merge by a sort on (code, key) (``merge_groups``).
+    """
+
+    code: np.ndarray
+    key: np.ndarray
+    events: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    pos_a: np.ndarray
+    pos_b: np.ndarray
+    weight: np.ndarray
+
+    def take(self, rows: np.ndarray) -> PairGroups:
+        return PairGroups(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+def group_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.ndarray,
+                account: np.ndarray, discount: np.ndarray, n_acc: int) -> PairGroups:
+    """Aggregate co-action positions (i, j) into (pair, key) groups (see PairGroups)."""
     swap = account[i] > account[j]
     pos_a = np.where(swap, j, i)
     pos_b = np.where(swap, i, j)
@@ -290,22 +339,38 @@ def aggregate_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.n
     cnt_b = np.bincount(ub // n_act, minlength=n_g).astype(float)
     t_lo = np.minimum(time[pos_a], time[pos_b])
     t_hi = np.maximum(time[pos_a], time[pos_b])
-    g_first = np.minimum.reduceat(t_lo, g_start)
-    g_last = np.maximum.reduceat(t_hi, g_start)
     g_events = np.minimum(cnt_a, cnt_b).astype(np.int64)
     g_key = gk[g_start]
-    g_weight = g_events * discount[g_key]
-    g_pair = pair[g_start]
-    p_start = run_starts(g_pair)
-    codes = upair[g_pair[p_start]]
+    return PairGroups(code=upair[pair[g_start]], key=g_key, events=g_events,
+                      first=np.minimum.reduceat(t_lo, g_start),
+                      last=np.maximum.reduceat(t_hi, g_start),
+                      pos_a=pos_a[g_start], pos_b=pos_b[g_start],
+                      weight=g_events * discount[g_key])
+
+
+def merge_groups(parts: list[PairGroups]) -> PairGroups:
+    """The groups of several key partitions as one table in (pair, key) order: the order one
+    ``group_pairs`` over all keys gives, so ``pairs_of_groups`` adds the same terms in the
+    same order whatever the partitions."""
+    if len(parts) == 1:
+        return parts[0]
+    cat = PairGroups(*(np.concatenate([getattr(p, f.name) for p in parts])
+                       for f in fields(PairGroups)))
+    return cat.take(lexsort_ints((cat.key, cat.code)))
+
+
+def pairs_of_groups(g: PairGroups, n_acc: int) -> PairAggregate:
+    """Per-pair sums of (pair, key) groups in (pair, key) order (see PairAggregate)."""
+    p_start = run_starts(g.code)
+    codes = g.code[p_start]
     return PairAggregate(
         a=codes // n_acc, b=codes % n_acc,
-        n_events=np.add.reduceat(g_events, p_start).astype(np.int64),
-        weight=np.add.reduceat(g_weight, p_start),
-        first=np.minimum.reduceat(g_first, p_start),
-        last=np.maximum.reduceat(g_last, p_start),
-        g_pair=run_ids(p_start, n_g), g_key=g_key, g_events=g_events,
-        g_a=pos_a[g_start], g_b=pos_b[g_start], g_first=g_first)
+        n_events=np.add.reduceat(g.events, p_start).astype(np.int64),
+        weight=np.add.reduceat(g.weight, p_start),
+        first=np.minimum.reduceat(g.first, p_start),
+        last=np.maximum.reduceat(g.last, p_start),
+        g_pair=run_ids(p_start, len(g.code)), g_key=g.key, g_events=g.events,
+        g_a=g.pos_a, g_b=g.pos_b, g_first=g.first)
 
 
 def key_account_counts(key: np.ndarray, account: np.ndarray, n_acc: int

@@ -1,7 +1,7 @@
 """Windowed co-action signals: same text, repost, reply target, URL or hashtag set within seconds.
 
 Each signal only defines the *key* of its actions; the kernel (``kernels.sweep``) does the
-window sweep and the aggregation, ``stats.nulls.timing_null`` the analytic null. Reposts are
+window sweep and the aggregation, ``stats.nulls.timing_terms`` the analytic null. Reposts are
 excluded from every channel except ``co_repost`` (one retweet is not also a same-text, same-URL
 or same-hashtag co-action). A null copy runs the very same code on re-timed posts.
 
@@ -17,16 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from astroturf.kernels.sweep import (
-    aggregate_pairs,
-    key_account_counts,
-    lexsort_ints,
-    sweep_with_hot_keys,
-)
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, coerce_accounts, coerce_posts, empty_accounts
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
-from astroturf.stats.nulls import timing_null
+from astroturf.signals.windowed import LocalParts, Part, Sweep, channel_of_parts, sweep_part
 
 
 @dataclass(frozen=True)
@@ -65,48 +59,35 @@ def windowed_channel(sd: ScanData, actions: Actions, *, signal: str, window: flo
     ``times``: post times to use (a null copy's re-timed ones; default the real ones), and
     ``ranks`` their ``time_rank`` (computed here when not given).
     ``pair_filter(post_i, post_j)`` may drop co-action pairs (boolean mask). Frame extra
-    columns: trials, p_hit (binomial null, see stats.nulls.timing_null).
+    columns: trials, p_hit (binomial null, see stats.nulls.timing_terms). One key
+    partition of ``signals.windowed``, held here.
     """
     if len(actions.post) < 2:
         return empty_channel(signal, "binomial")
     times, ranks = sd.post_times(times, ranks)
-    t = times[actions.post]
-    order = lexsort_ints((ranks[actions.post], actions.key))  # by key, time, then post
-    post, key, time = actions.post[order], actions.key[order], t[order]
-    account = sd.acc[post]
-    n_acc = sd.n_accounts
-    n_key_acc, _ = key_account_counts(key, account, n_acc)
-    hot_key = n_key_acc > max_key_accounts
-    window_ns, bandwidth_ns = round(window * 1e9), round(bandwidth * 1e9)
-    i, j = sweep_with_hot_keys(key, time, account, window_ns=window_ns, hot=hot_key[key],
-                               max_fanout=max_fanout)
-    if pair_filter is not None and len(i):
-        keep = pair_filter(post[i], post[j])
-        i, j = i[keep], j[keep]
-    if len(i) == 0:
-        return empty_channel(signal, "binomial")
-    with np.errstate(divide="ignore"):
-        discount = np.minimum(1.0, np.log2(1 + max_key_accounts) / np.log2(1 + n_key_acc))
-    agg = aggregate_pairs(i, j, key=key, time=time, account=account, discount=discount,
-                          n_acc=n_acc)
-    expected, p_value, trials = timing_null(
-        agg.a, agg.b, agg.n_events, key=key, account=account, time=time, window_ns=window_ns,
-        bandwidth_ns=bandwidth_ns)
-    frame = pd.DataFrame({"a": agg.a, "b": agg.b, "n_events": agg.n_events,
-                          "weight": agg.weight, "expected": expected, "p_value": p_value,
-                          "first": agg.first, "last": agg.last, "trials": trials,
-                          "p_hit": np.clip(expected / np.maximum(trials, 1), 0.0, 1.0)})
-    out = ChannelEdges(signal=signal, frame=frame, null="binomial", ki_edge=agg.g_pair,
-                       ki_key=agg.g_key, ki_events=agg.g_events)
-    if evidence:
-        ev = lexsort_ints((agg.g_first, agg.g_pair))
-        g = agg.g_pair[ev]
-        starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1] if len(g) else np.zeros(0, np.int64)
-        rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-        keep = ev[rank < max_evidence]
-        out.ev_edge = agg.g_pair[keep]
-        out.ev_a, out.ev_b = post[agg.g_a[keep]], post[agg.g_b[keep]]
-    return out
+    how = sweep_of(sd, window=window, bandwidth=bandwidth, max_key_accounts=max_key_accounts,
+                   max_fanout=max_fanout)
+    part = sweep_part(actions.post, actions.key, times, ranks, sd.acc, how, keep=pair_filter)
+    return channel_of_parts([part], LocalParts(), signal=signal, how=how, evidence=evidence,
+                            max_evidence=max_evidence)
+
+
+def sweep_of(sd: ScanData, *, window: float, bandwidth: float, max_key_accounts: int,
+             max_fanout: int) -> Sweep:
+    """The sweep of a windowed channel on ``sd`` (seconds to ns)."""
+    return Sweep(window_ns=round(window * 1e9), bandwidth_ns=round(bandwidth * 1e9),
+                 max_key_accounts=max_key_accounts, max_fanout=max_fanout,
+                 n_acc=sd.n_accounts)
+
+
+def windowed_part(sd: ScanData, signal: str, how: Sweep, *, part: int, parts: int) -> Part:
+    """Key partition ``part`` of ``parts`` of a windowed signal on the real times, swept
+    (``signals.windowed`` round 1; run where ``sd`` is held, e.g. a Dask worker)."""
+    times, ranks = sd.post_times()
+    actions = actions_for(sd, signal)
+    keep = different_texts(sd) if signal == "near_dup_sync" else None
+    return sweep_part(actions.post, actions.key, times, ranks, sd.acc, how, part=part,
+                      parts=parts, keep=keep)
 
 
 def different_texts(sd: ScanData) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -51,23 +51,46 @@ def _csr_expand(counts: np.ndarray, starts: np.ndarray, nodes: np.ndarray
     return owner, np.repeat(starts[nodes], c) + offs
 
 
-def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.ndarray,
-                account: np.ndarray, time: np.ndarray, window_ns: int,
-                bandwidth_ns: int = 3_600 * 10**9
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expected n_events and binomial p-value of co-actions under the hour-scale null.
+class TimingTerms(NamedTuple):
+    """The timing null's terms (``timing_terms``), one per (pair, key) both accounts used, in
+    (pair, key) order: e (pair row), key, trials (min(n_a, n_b)), term (trials x hit
+    probability)."""
+
+    e: np.ndarray
+    key: np.ndarray
+    trials: np.ndarray
+    term: np.ndarray
+
+    @classmethod
+    def merge(cls, parts: list[TimingTerms]) -> TimingTerms:
+        """The terms of key partitions in (pair, key) order: the order ``timing_terms`` gives
+        over all keys, so ``timing_p`` adds the same terms in the same order."""
+        if len(parts) == 1:
+            return parts[0]
+        cat = cls(*(np.concatenate(col) for col in zip(*parts, strict=True)))
+        order = lexsort_ints((cat.key, cat.e))
+        return cls(*(col[order] for col in cat))
+
+
+def timing_terms(a: np.ndarray, b: np.ndarray, *, key: np.ndarray, account: np.ndarray,
+                 time: np.ndarray, window_ns: int, bandwidth_ns: int, n_acc: int
+                 ) -> TimingTerms:
+    """The terms of the windowed channels' null for pairs (a, b) of account codes
+    (< ``n_acc``) over the keys of these actions (``key``/``account``/``time``).
 
     The null (the same as the calibration's, ``stats.randomise.retime``): every post moves to a
     uniform random time inside its own hour. Two posts d apart then land within the window W
     with probability (1 - d/H)+ (2W/H - (W/H)^2): posting the same key in the same hour is
     organic (news cycles, live events), only minute-scale synchrony beyond it is evidence.
-    For each key both accounts used (``key``/``account``/``time``: the channel's actions),
-    d is the gap between their activity on that key (0 when it overlaps); the key gives
-    min(n_a, n_b) chances, each a hit with probability 1 - (1 - q_k) ** max(n_a, n_b).
-    S_ab = all chances, expected = sum of hit probabilities, n_events ~ Binomial(S_ab,
-    expected / S_ab). Returns (expected, p, S_ab).
+    For each key both accounts used, d is the gap between their activity on that key (0 when
+    it overlaps); the key gives min(n_a, n_b) chances, each a hit with probability
+    1 - (1 - q_k) ** max(n_a, n_b). ``timing_p`` sums them: S_ab = all chances, expected =
+    sum of hit probabilities, n_events ~ Binomial(S_ab, expected / S_ab). Each term needs
+    only one key's actions, so key partitions compute theirs apart (``signals.windowed``).
     """
-    n_acc = int(account.max()) + 1
+    if len(key) == 0 or len(a) == 0:
+        z = np.zeros(0)
+        return TimingTerms(np.zeros(0, np.int64), np.zeros(0, np.int64), z, z)
     n_keys = np.int64(key.max()) + 1
     codes = account * n_keys + key
     # (codes, time) order; the windowed channels pass actions already in (key, time) order,
@@ -96,8 +119,15 @@ def timing_null(a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *, key: np.n
     q = np.clip(1.0 - gap / h, 0.0, 1.0) * min(2 * w / h - (w / h) ** 2, 1.0)
     trials = np.minimum(n_small, n_other).astype(float)
     hit_p = -np.expm1(np.maximum(n_small, n_other) * np.log1p(-np.minimum(q, 1 - 1e-12)))
-    shared = np.bincount(e, weights=trials, minlength=len(a))
-    expected = np.bincount(e, weights=trials * hit_p, minlength=len(a))
+    return TimingTerms(e, ak[pos] % n_keys, trials, trials * hit_p)
+
+
+def timing_p(n_events: np.ndarray, terms: TimingTerms
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(expected, p, S_ab) per pair from the terms of every key (``n_events`` per pair)."""
+    n = len(n_events)
+    shared = np.bincount(terms.e, weights=terms.trials, minlength=n)
+    expected = np.bincount(terms.e, weights=terms.term, minlength=n)
     shared = np.maximum(shared, n_events)
     p_mean = np.clip(expected / np.maximum(shared, 1), 0.0, 1.0)
     p_value = binom_sf(n_events - 1, shared.astype(np.int64), p_mean)
