@@ -4,8 +4,9 @@ Why: the actions of one key are all a window sweep needs, so a channel splits by
 (``key % parts``) and each part can run where it is held (a Dask worker:
 ``engines.dask_engine``). What crosses between the parts is small, in three rounds:
 
-1. each part sweeps its ordinary keys; the account pairs found go to the driver (a hot key
-   pairs only accounts that co-act on an ordinary key, maybe in another part);
+1. each part sweeps its ordinary keys; when some part has hot keys, the account pairs found
+   go to the driver (a hot key pairs only accounts that co-act on an ordinary key, maybe in
+   another part);
 2. each part sweeps its hot keys with the pairs of every part and aggregates its co-actions
    into (pair, key) groups, which go to the driver and make the channel's pairs;
 3. each part computes the timing null's terms for those pairs on the keys it holds
@@ -102,12 +103,16 @@ def part_pairs(p: Part, how: Sweep) -> np.ndarray:
     return pair_codes(p.account, p.i, p.j, how.n_acc)
 
 
+def _has_hot(p: Part) -> bool:
+    return bool(p.hot.any())
+
+
 def part_groups(p: Part, allowed: np.ndarray, how: Sweep) -> PairGroups:
     """Round 2: the part's hot-key co-actions of the ``allowed`` pairs (every part's), the
     pair filter, and the (pair, key) groups of all its co-actions (post positions)."""
     hi, hj = sweep_hot(p.key, p.time, p.account, window_ns=how.window_ns, hot=p.hot,
                        allowed=allowed, n_acc=how.n_acc, max_fanout=how.max_fanout)
-    i, j = np.r_[p.i, hi], np.r_[p.j, hj]
+    i, j = (np.r_[p.i, hi], np.r_[p.j, hj]) if len(hi) else (p.i, p.j)
     if p.keep is not None and len(i):
         ok = p.keep(p.post[i], p.post[j])
         i, j = i[ok], j[ok]
@@ -160,7 +165,9 @@ def channel_of_parts(parts: list, where: Parts, *, signal: str, how: Sweep,
     Frame extra columns: trials, p_hit (binomial null, see stats.nulls.timing_terms).
     Evidence: per pair, its ``max_evidence`` earliest (pair, key) groups' first co-action.
     """
-    allowed = unique_sorted(np.concatenate(where.gather(where.map(part_pairs, parts, how))))
+    allowed = np.zeros(0, np.int64)  # no hot key anywhere: no part needs the pairs
+    if any(where.gather(where.map(_has_hot, parts))):
+        allowed = unique_sorted(np.concatenate(where.gather(where.map(part_pairs, parts, how))))
     groups = merge_groups(where.gather(where.map(part_groups, parts, where.share(allowed),
                                                  how)))
     if len(groups.code) == 0:
