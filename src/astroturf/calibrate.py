@@ -94,7 +94,7 @@ def null_runs(sd: ScanData, params: ScanParams, real: dict[str, ChannelEdges], *
     if k <= 0 or not real:
         return [], pair_cal
     copies = make_copies(sd.t, n_accounts=n, n_copies=k, seed=params.seed,
-                         bandwidth_ns=round(params.null_bandwidth * 1e9))
+                         bandwidth_ns=round(params.null_bandwidth * 1e9), grid_ns=sd.time_grid)
     if engine is not None:
         from astroturf.engines.dask_engine import run_null_copies
 

@@ -23,7 +23,14 @@ import pyarrow.compute as pc
 from astroturf.io.strings import to_arrow_strings
 from astroturf.kernels.minhash import mix64
 from astroturf.kernels.neardup import NearDupParams
-from astroturf.kernels.sweep import NAT, dense_rank, stable_codes, time_ns, time_rank
+from astroturf.kernels.sweep import (
+    NAT,
+    dense_rank,
+    stable_codes,
+    time_grid_ns,
+    time_ns,
+    time_rank,
+)
 from astroturf.schema import Dataset
 
 log = logging.getLogger("astroturf.scandata")
@@ -88,6 +95,7 @@ class ScanData:
     neardup: NearDupParams = field(default_factory=NearDupParams)
     _templates: Templates | None = field(default=None, repr=False)
     _t_rank: np.ndarray | None = field(default=None, repr=False)
+    _time_grid: int | None = field(default=None, repr=False)
 
     @property
     def n_accounts(self) -> int:
@@ -110,6 +118,14 @@ class ScanData:
         slim = posts[[c for c in WORKER_POST_COLUMNS if c in posts.columns]]
         return replace(self, dataset=replace(self.dataset, posts=slim, meta={}),
                        post_id=pa.array([], type=pa.large_string()))
+
+    @property
+    def time_grid(self) -> int:
+        """The resolution the post times were recorded at, in ns (``time_grid_ns``; 1:
+        continuous), found on first use."""
+        if self._time_grid is None:
+            self._time_grid = time_grid_ns(self.t)
+        return self._time_grid
 
     @property
     def t_rank(self) -> np.ndarray:

@@ -67,7 +67,8 @@ def test_inspect_with_a_forced_format_and_mapping() -> None:
 
 def test_signals_unavailable_on_reposts_without_targets() -> None:
     posts = pd.DataFrame({"post_id": ["1", "2"], "account_id": ["a", "b"],
-                          "created_at": pd.to_datetime(["2020-01-01", "2020-01-02"], utc=True),
+                          "created_at": pd.to_datetime(["2020-01-01T10:00:01",
+                                                        "2020-01-02T11:30:17"], utc=True),
                           "text": ["x", None], "kind": ["repost", "post"]})
     data = Dataset(posts=coerce_posts(posts),
                    accounts=coerce_accounts(pd.DataFrame({"account_id": ["a", "b"]})))

@@ -47,16 +47,22 @@ def _group(edges: pd.DataFrame, prefix: str = "g") -> pd.DataFrame:
                  & edges["account_b"].str.startswith(prefix)]
 
 
-def test_single_co_action_has_the_hour_scale_chance():
+@pytest.mark.parametrize("frac", [0.0, 1e-7])
+def test_single_co_action_has_the_hour_scale_chance(frac: float) -> None:
     """Two posts d apart land within W of each other, when each moves uniformly inside its own
-    hour, with probability (1 - d/H) (2W/H - (W/H)^2)."""
+    hour, with probability (1 - d/H) (2W/H - (W/H)^2) for continuous times (``frac``: a tenth
+    of a microsecond, no grid), and ((2k + 1) m - k (k + 1)) / m^2 instead of the second factor
+    for times recorded to the second (m = H / 1 s points, k = W / 1 s): |dt| <= W then holds
+    for 2k + 1 steps of the grid."""
     posts = _frame([{"account_id": "a", "text": "same words here", "sec": 100.0},
-                    {"account_id": "b", "text": "same words here", "sec": 130.0},
+                    {"account_id": "b", "text": "same words here", "sec": 130.0 + frac},
                     {"account_id": "a", "text": "other words", "sec": 900.0}])
     edges = co_text_edges(posts)
-    q = (1 - 30 / H) * (2 * W / H - (W / H) ** 2)
-    assert edges["expected"].tolist() == pytest.approx([q])
-    assert edges["p_value"].tolist() == pytest.approx([q])
+    m, k = H, W
+    in_bin = (2 * W / H - (W / H) ** 2) if frac else ((2 * k + 1) * m - k * (k + 1)) / m**2
+    q = (1 - (30 + frac) / H) * in_bin
+    assert edges["expected"].tolist() == pytest.approx([q], rel=1e-9)
+    assert edges["p_value"].tolist() == pytest.approx([q], rel=1e-9)
 
 
 def _planted_keys(rng: np.random.Generator, *, spread: float, n_keys: int = 20,

@@ -37,6 +37,29 @@ def time_ns(times: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(t.dt.as_unit("ns").array.asi8, dtype=np.int64)
 
 
+# the units times are recorded in, coarsest first: a day, an hour, a minute, a second, ms, us
+TIME_GRIDS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
+
+
+def time_grid_ns(t: np.ndarray) -> int:
+    """The resolution the times (int64 ns, NAT ignored) were recorded at: the coarsest of
+    ``TIME_GRIDS_NS`` that every time is a multiple of, else 1 (ns, continuous).
+
+    Why: an export that gives only dates (or minutes) puts every post of a day (a minute) on
+    one instant; synchrony finer than that grid is unknowable, and chance co-occurrence on a
+    grid is not what continuous times give (docs/interpreting.md, "Coarse times"). A sample
+    of 4,096 times rules out most grids before the full pass.
+    """
+    t = t[t != NAT]
+    if len(t) == 0:
+        return 1
+    head = t[:4096]
+    for g in TIME_GRIDS_NS:
+        if not (head % g).any() and not (t % g).any():
+            return g
+    return 1
+
+
 def utc_index(ns: np.ndarray) -> pd.DatetimeIndex:
     """UTC times of int64 nanoseconds (int64 min -> NaT) as a DatetimeIndex.
 

@@ -173,6 +173,29 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 
 
+# how the time grids read in "why a signal cannot run" messages
+GRID_WORDS = {86_400 * 10**9: "the day", 3_600 * 10**9: "the hour", 60 * 10**9: "the minute",
+              10**9: "the second"}
+
+
+def coarse_time_gaps(grid_ns: int, window: float) -> dict[str, str]:
+    """Signal name -> why the grid the post times were recorded on rules it out.
+
+    Synchrony within the window cannot be seen when every post of a day (an hour, a minute
+    past the window) shares one instant: the windowed channels and lock-step would call a
+    whole day's posts simultaneous, and rhythm needs the hour of the week
+    (docs/interpreting.md, "Coarse times").
+    """
+    unit = GRID_WORDS.get(grid_ns, f"{grid_ns / 1e9:g} s")
+    out: dict[str, str] = {}
+    if grid_ns > round(window * 1e9):
+        why = f"post times are recorded only to {unit}, coarser than the {window:g} s window"
+        out.update({s.name: why for s in SIGNALS if s.kind == "windowed" or s.name == "lockstep"})
+    if grid_ns > 3_600 * 10**9:
+        out["rhythm"] = f"post times are recorded only to {unit}: no hour of the week"
+    return out
+
+
 # plain words for field names in "why a signal cannot run" messages
 FIELD_WORDS = {"created_at": "time", "target_post_id": "target post id",
                "display_name": "display name", "client": "client (app) name",

@@ -77,7 +77,7 @@ def sweep_of(sd: ScanData, *, window: float, bandwidth: float, max_key_accounts:
     """The sweep of a windowed channel on ``sd`` (seconds to ns)."""
     return Sweep(window_ns=round(window * 1e9), bandwidth_ns=round(bandwidth * 1e9),
                  max_key_accounts=max_key_accounts, max_fanout=max_fanout,
-                 n_acc=sd.n_accounts)
+                 n_acc=sd.n_accounts, grid_ns=sd.time_grid)
 
 
 def windowed_part(sd: ScanData, signal: str, how: Sweep, *, part: int, parts: int) -> Part:

@@ -54,7 +54,7 @@ import pandas as pd
 from astroturf.errors import UsageError
 from astroturf.kernels.sweep import unique_sorted
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
-from astroturf.stats.nulls import PairProbes, pair_probes, probe_within
+from astroturf.stats.nulls import PairProbes, grid_window_ns, pair_probes, probe_within
 from astroturf.stats.tails import binom_sf
 
 logger = logging.getLogger("astroturf.signals.lockstep")
@@ -86,7 +86,8 @@ def lockstep_channel(sd, pairs: tuple[np.ndarray, np.ndarray], *, window: float 
     lo, hi = probe_within(probes, w_ns)
     n_events = _events(probes, lo, hi, n_pairs=len(a))
     expected, p_value, chances, hit_p = _null(probes, a, b, n_events, close=hi - lo,
-                                              window_ns=w_ns, bandwidth_ns=h_ns)
+                                              window_ns=w_ns, bandwidth_ns=h_ns,
+                                              grid_ns=sd.time_grid)
     keep = n_events > 0
     logger.debug("lockstep: %d candidate pairs, %d with co-occurrences", len(a), keep.sum())
     if not keep.any():
@@ -151,13 +152,15 @@ def _events(probes: PairProbes, lo: np.ndarray, hi: np.ndarray, *, n_pairs: int)
 
 
 def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray, *,
-          close: np.ndarray, window_ns: int, bandwidth_ns: int
+          close: np.ndarray, window_ns: int, bandwidth_ns: int, grid_ns: int = 1
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Expected co-occurrences, binomial p-value, chances and hit probability (hour scale kept).
 
     ``close``: per probe, partner posts within the window. q_ab is the larger of the uniform
     estimate (pairs within +-H) * W / H and a linear extrapolation to |dt| ~ 0 of the density
     of |dt| in the shells (W, H/2] and (H/2, H], which leave the co-occurrences themselves out.
+    On a time grid (``grid_ns``) W stands for the continuous window with the same chance
+    (``stats.nulls.grid_window_ns``: a 60 s window on whole minutes counts like 90 s).
     """
     e, n_pairs = probes.e, len(a)
     c_w = np.bincount(e, weights=close, minlength=n_pairs)
@@ -165,7 +168,7 @@ def _null(probes: PairProbes, a: np.ndarray, b: np.ndarray, n_events: np.ndarray
     c_half = np.bincount(e, weights=hi - lo, minlength=n_pairs)
     lo, hi = probe_within(probes, bandwidth_ns)
     c_h = np.bincount(e, weights=hi - lo, minlength=n_pairs)
-    w, h = float(window_ns), float(bandwidth_ns)
+    w, h = grid_window_ns(window_ns, grid_ns), float(bandwidth_ns)
     g1 = (c_half - c_w) / (h / 2 - w)  # density of |dt| (pairs per ns) around m1
     g2 = (c_h - c_half) / (h / 2)  # ... around m2
     m1, m2 = (w + h / 2) / 2, 3 * h / 4

@@ -48,13 +48,15 @@ PairFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 @dataclass(frozen=True)
 class Sweep:
     """How a channel sweeps: window and null bandwidth (ns), the hot-key bound (accounts per
-    key) and the hot keys' fan-out, and the number of account codes of the scan."""
+    key) and the hot keys' fan-out, the number of account codes of the scan, and the grid
+    its times were recorded on (ns; the null draws on it)."""
 
     window_ns: int
     bandwidth_ns: int
     max_key_accounts: int
     max_fanout: int
     n_acc: int
+    grid_ns: int = 1
 
 
 @dataclass
@@ -130,7 +132,7 @@ def part_terms(p: Part, ab: tuple[np.ndarray, np.ndarray], how: Sweep) -> Timing
     a, b = ab
     return timing_terms(a, b, key=p.key, account=p.account, time=p.time,
                         window_ns=how.window_ns, bandwidth_ns=how.bandwidth_ns,
-                        n_acc=how.n_acc)
+                        n_acc=how.n_acc, grid_ns=how.grid_ns)
 
 
 class Parts(Protocol):

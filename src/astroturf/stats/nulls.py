@@ -73,8 +73,8 @@ class TimingTerms(NamedTuple):
 
 
 def timing_terms(a: np.ndarray, b: np.ndarray, *, key: np.ndarray, account: np.ndarray,
-                 time: np.ndarray, window_ns: int, bandwidth_ns: int, n_acc: int
-                 ) -> TimingTerms:
+                 time: np.ndarray, window_ns: int, bandwidth_ns: int, n_acc: int,
+                 grid_ns: int = 1) -> TimingTerms:
     """The terms of the windowed channels' null for pairs (a, b) of account codes
     (< ``n_acc``) over the keys of these actions (``key``/``account``/``time``).
 
@@ -83,7 +83,9 @@ def timing_terms(a: np.ndarray, b: np.ndarray, *, key: np.ndarray, account: np.n
     with probability (1 - d/H)+ (2W/H - (W/H)^2): posting the same key in the same hour is
     organic (news cycles, live events), only minute-scale synchrony beyond it is evidence.
     For each key both accounts used, d is the gap between their activity on that key (0 when
-    it overlaps); the key gives min(n_a, n_b) chances, each a hit with probability
+    it overlaps); times recorded on a grid (``grid_ns``, ``kernels.sweep.time_grid_ns``) move
+    on that grid (``in_bin_chance``); the key gives min(n_a, n_b) chances, each a hit with
+    probability
     1 - (1 - q_k) ** max(n_a, n_b). ``timing_p`` sums them: S_ab = all chances, expected =
     sum of hit probabilities, n_events ~ Binomial(S_ab, expected / S_ab). Each term needs
     only one key's actions, so key partitions compute theirs apart (``signals.windowed``).
@@ -115,11 +117,38 @@ def timing_terms(a: np.ndarray, b: np.ndarray, *, key: np.ndarray, account: np.n
     e, pos, at = e[hit], pos[hit], at[hit]
     n_small, n_other = ak_n[pos], ak_n[at]
     gap = np.maximum(np.maximum(t_first[at] - t_last[pos], t_first[pos] - t_last[at]), 0)
-    w, h = float(window_ns), float(bandwidth_ns)
-    q = np.clip(1.0 - gap / h, 0.0, 1.0) * min(2 * w / h - (w / h) ** 2, 1.0)
+    h = float(bandwidth_ns)
+    q = np.clip(1.0 - gap / h, 0.0, 1.0) * in_bin_chance(window_ns, bandwidth_ns, grid_ns)
     trials = np.minimum(n_small, n_other).astype(float)
     hit_p = -np.expm1(np.maximum(n_small, n_other) * np.log1p(-np.minimum(q, 1 - 1e-12)))
     return TimingTerms(e, ak[pos] % n_keys, trials, trials * hit_p)
+
+
+def grid_window_ns(window_ns: int, grid_ns: int) -> float:
+    """The continuous window with the chance a window of ``window_ns`` has on a time grid.
+
+    With times on a grid g, |dt| <= W holds for the 2k + 1 grid steps dt = -kg..kg (k =
+    floor(W / g)): as likely as |dt| <= (k + 1/2) g for continuous times of the same density.
+    On a 1 s grid a 60 s window counts like 60.5 s; a 1 min grid makes it 90 s. Continuous
+    times (grid 1 ns) keep W itself.
+    """
+    if grid_ns <= 1:
+        return float(window_ns)
+    return (window_ns // grid_ns + 0.5) * grid_ns
+
+
+def in_bin_chance(window_ns: int, bandwidth_ns: int, grid_ns: int = 1) -> float:
+    """P(|dt| <= W) for two times drawn independently and uniformly in one bin of H.
+
+    Continuous: 2W/H - (W/H)^2. On a grid of g (m = H / g points, k = floor(W / g)): the
+    share of point pairs at most k apart, ((2k + 1) m - k (k + 1)) / m^2, which tends to the
+    continuous value as g shrinks (``stats.randomise.retime`` draws on the same grid).
+    """
+    w, h = float(window_ns), float(bandwidth_ns)
+    if grid_ns <= 1:
+        return min(2 * w / h - (w / h) ** 2, 1.0)
+    m, k = h / grid_ns, float(window_ns // grid_ns)
+    return min(((2 * k + 1) * m - k * (k + 1)) / m**2, 1.0)
 
 
 def timing_p(n_events: np.ndarray, terms: TimingTerms

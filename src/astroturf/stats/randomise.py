@@ -49,21 +49,26 @@ class NullCopy:
         return self.rng(f"perm:{family}").permutation(self.n_accounts)
 
 
-def retime(t: np.ndarray, rng: np.random.Generator, *, bandwidth_ns: int = HOUR_NS
-           ) -> np.ndarray:
-    """Each time moved uniformly inside its own bandwidth bin (bins start at a random phase)."""
-    phase = int(rng.integers(0, bandwidth_ns))
+def retime(t: np.ndarray, rng: np.random.Generator, *, bandwidth_ns: int = HOUR_NS,
+           grid_ns: int = 1) -> np.ndarray:
+    """Each time moved uniformly inside its own bandwidth bin (bins start at a random phase),
+    on the grid the times were recorded on (``kernels.sweep.time_grid_ns``; 1: continuous):
+    times known only to the minute stay on whole minutes, as in the data."""
+    steps = max(bandwidth_ns // grid_ns, 1)
+    phase = int(rng.integers(0, steps)) * grid_ns
     start = (t - phase) // bandwidth_ns * bandwidth_ns + phase
-    return start + rng.integers(0, bandwidth_ns, len(t))
+    moved = rng.integers(0, steps, len(t))
+    return start + (moved * grid_ns if grid_ns > 1 else moved)
 
 
 def make_copies(t: np.ndarray, *, n_accounts: int, n_copies: int, seed: int,
-                bandwidth_ns: int = HOUR_NS) -> list[NullCopy]:
-    """``n_copies`` null copies of posts with times ``t`` (one re-timing each)."""
+                bandwidth_ns: int = HOUR_NS, grid_ns: int = 1) -> list[NullCopy]:
+    """``n_copies`` null copies of posts with times ``t`` (one re-timing each, on the times'
+    grid ``grid_ns``)."""
     out = []
     for k in range(n_copies):
         rng = np.random.default_rng([seed, k, 0x7E71])
-        moved = retime(t, rng, bandwidth_ns=bandwidth_ns)
+        moved = retime(t, rng, bandwidth_ns=bandwidth_ns, grid_ns=grid_ns)
         out.append(NullCopy(index=k, seed=seed, t=moved, n_accounts=n_accounts,
                             rank=time_rank(moved)))
     return out
@@ -91,12 +96,13 @@ def randomised_dataset(data, *, seed: int = 0, bandwidth_ns: int = HOUR_NS):
     """
     import pandas as pd
 
-    from astroturf.kernels.sweep import time_ns
+    from astroturf.kernels.sweep import time_grid_ns, time_ns
     from astroturf.schema import Dataset
 
     rng = np.random.default_rng([seed, 0xC0FF])
     posts = data.posts.copy()
-    t = retime(time_ns(posts["created_at"]), rng, bandwidth_ns=bandwidth_ns)
+    t = time_ns(posts["created_at"])
+    t = retime(t, rng, bandwidth_ns=bandwidth_ns, grid_ns=time_grid_ns(t))
     posts["created_at"] = pd.to_datetime(t, utc=True)
     content = [c for c in ("text", "kind", "target_post_id", "target_account_id", "urls",
                            "hashtags", "mentions", "lang", "client") if c in posts.columns]
