@@ -118,6 +118,11 @@ def test_dates_only_export_skips_what_needs_the_minute_and_flags_no_one(tmp_path
     for name in ("co_text", "co_repost", "co_url", "co_reply", "near_dup_sync", "lockstep"):
         assert result.signals[name] == why
     assert result.signals["rhythm"].startswith("skipped: post times are recorded only to the day")
+    from astroturf.report.summary import format_summary
+
+    head = format_summary(result).splitlines()[:3]  # said before any cluster
+    assert any(x.startswith("Note: post times are recorded only to the day") and "lockstep" in x
+               for x in head)
     merged = sim.labels.merge(result.accounts[["account_id", "flagged"]], on="account_id",
                               how="left")
     merged["flagged"] = merged["flagged"].fillna(False).astype(bool)
