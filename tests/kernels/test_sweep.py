@@ -8,15 +8,13 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from astroturf.kernels.pairgroups import compact, group_pairs, pairs_of_groups
 from astroturf.kernels.sweep import (
     NAT,
-    compact,
     dense_rank,
-    group_pairs,
     hot_key_pairs,
     key_account_counts,
     lexsort_ints,
-    pairs_of_groups,
     run_ids,
     run_starts,
     stable_codes,

@@ -27,14 +27,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from astroturf.kernels.pairgroups import PairGroups, group_pairs, merge_groups, pairs_of_groups
 from astroturf.kernels.sweep import (
-    PairGroups,
-    group_pairs,
     key_account_counts,
     lexsort_ints,
-    merge_groups,
     pair_codes,
-    pairs_of_groups,
     sweep_hot,
     sweep_ordinary,
     unique_sorted,
