@@ -108,10 +108,14 @@ def _has_hot(p: Part) -> bool:
 
 def part_groups(p: Part, allowed: np.ndarray, how: Sweep) -> PairGroups:
     """Round 2: the part's hot-key co-actions of the ``allowed`` pairs (every part's), the
-    pair filter, and the (pair, key) groups of all its co-actions (post positions)."""
+    pair filter, and the (pair, key) groups of all its co-actions (post positions). Runs once
+    per part: it releases the part's co-actions."""
     hi, hj = sweep_hot(p.key, p.time, p.account, window_ns=how.window_ns, hot=p.hot,
                        allowed=allowed, n_acc=how.n_acc, max_fanout=how.max_fanout)
     i, j = (np.r_[p.i, hi], np.r_[p.j, hj]) if len(hi) else (p.i, p.j)
+    # round 2 consumes the part's co-actions (round 3 needs only its actions): the groups
+    # replace them in memory instead of adding to them
+    p.i = p.j = np.zeros(0, np.int64)
     if p.keep is not None and len(i):
         ok = p.keep(p.post[i], p.post[j])
         i, j = i[ok], j[ok]
