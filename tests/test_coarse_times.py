@@ -39,6 +39,12 @@ def test_time_grid_is_the_coarsest_unit_of_every_time(step: int, grid: int) -> N
     assert time_grid_ns(t) == grid
 
 
+def test_dates_at_local_midnight_are_a_day_grid() -> None:
+    t = pd.to_datetime(["2024-03-01T00:00:00+02:00", "2024-03-05T00:00:00+02:00",
+                        "2024-02-11T00:00:00+02:00"], utc=True)
+    assert time_grid_ns(t.as_unit("ns").asi8) == 86_400 * S
+
+
 def test_time_grid_of_no_time_is_continuous() -> None:
     assert time_grid_ns(np.array([NAT, NAT], np.int64)) == 1
     assert time_grid_ns(np.zeros(0, np.int64)) == 1

@@ -43,7 +43,8 @@ TIME_GRIDS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 
 def time_grid_ns(t: np.ndarray) -> int:
     """The resolution the times (int64 ns, NAT ignored) were recorded at: the coarsest of
-    ``TIME_GRIDS_NS`` that every time is a multiple of, else 1 (ns, continuous).
+    ``TIME_GRIDS_NS`` that every time is a multiple of, counted from the first time (dates
+    given at local midnight, +02:00, are a day grid too), else 1 (ns, continuous).
 
     Why: an export that gives only dates (or minutes) puts every post of a day (a minute) on
     one instant; synchrony finer than that grid is unknowable, and chance co-occurrence on a
@@ -53,6 +54,7 @@ def time_grid_ns(t: np.ndarray) -> int:
     t = t[t != NAT]
     if len(t) == 0:
         return 1
+    t = t - t[0]
     head = t[:4096]
     for g in TIME_GRIDS_NS:
         if not (head % g).any() and not (t % g).any():
