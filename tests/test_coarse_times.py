@@ -129,6 +129,11 @@ def test_dates_only_export_skips_what_needs_the_minute_and_flags_no_one(tmp_path
     head = format_summary(result).splitlines()[:3]  # said before any cluster
     assert any(x.startswith("Note: post times are recorded only to the day") and "lockstep" in x
                for x in head)
+    from astroturf.report.html import render_html
+
+    page = render_html(result)  # near the top of the report too, not only in its signal table
+    at = page.find('<p class="note">Note: post times are recorded only to the day')
+    assert 0 < at < page.find("In short")
     merged = sim.labels.merge(result.accounts[["account_id", "flagged"]], on="account_id",
                               how="left")
     merged["flagged"] = merged["flagged"].fillna(False).astype(bool)

@@ -27,7 +27,7 @@ from astroturf.report import cluster_view as V
 from astroturf.report.charts import overview_svg, signal_colours
 from astroturf.report.focus import focus_rows
 from astroturf.report.summary import clean, fmt_num, ranked_clusters
-from astroturf.report.wording import calibration_words, fdr_words, percent
+from astroturf.report.wording import calibration_words, coarse_times_note, fdr_words, percent
 from astroturf.schema import STR_DTYPE, ScanResult
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -306,6 +306,7 @@ def render_html(result: ScanResult, *, title: str = "astroturf report", max_clus
         "parameters": _kv(params), "seed": clean(m.get("seed")),
         "counts": _kv(m.get("counts")), "dataset": _kv(m.get("dataset")),
         "time_note": clean(m.get("time_note")), "signals_ran": ran, "signals_skipped": skipped,
+        "coarse_note": coarse_times_note(result.signals or {}),
         "flagged": flagged, "candidates": [c for c in clusters if not c["flagged"]],
         "glance": [_glance(c) for c in flagged], "focus": rows,
         "n_clusters": len(result.clusters), "n_flagged": n_flagged,

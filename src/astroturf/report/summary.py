@@ -18,7 +18,7 @@ import pandas as pd
 
 from astroturf.report.focus import focus_rows
 from astroturf.report.text import clean, fmt_num, truthy
-from astroturf.report.wording import calibration_words, p_words, q_words
+from astroturf.report.wording import calibration_words, coarse_times_note, p_words, q_words
 from astroturf.schema import ScanResult
 
 __all__ = ["clean", "fmt_num", "format_summary", "ranked_clusters", "truthy"]
@@ -71,19 +71,8 @@ def _header(result: ScanResult) -> str:
     line = (f"Scanned {n_posts} posts from {n_acc} accounts: {len(result.clusters)} candidate "
             f"clusters, {flagged} flagged{at}.")
     calibration = calibration_words(m.get("calibration"), flagged)
-    lines = [line, calibration, _coarse_times_line(result.signals or {})]
+    lines = [line, calibration, coarse_times_note(result.signals or {})]
     return "\n".join(x for x in lines if x)
-
-
-def _coarse_times_line(signals: dict[str, str]) -> str:
-    """One line when the post times were too coarse for the synchrony signals (dates only):
-    what a reader must know before reading "no synchronised group" into the result."""
-    why = "skipped: post times are recorded only to "
-    gone = sorted(n for n, s in signals.items() if clean(s).startswith(why) and "window" in s)
-    if not gone:
-        return ""
-    reason = clean(signals[gone[0]])[len("skipped: "):]
-    return f"Note: {reason}, so {', '.join(gone)} did not run."
 
 
 def _content_lines(row: pd.Series, width: int, n_posts: int | None) -> list[str]:

@@ -168,3 +168,14 @@ def calibration_words(calibration: Any, n_flagged: int) -> str:
     amount = f"{expected:.1f}" if expected < 10 else f"{expected:.0f}"
     return (f"{groups}; on randomised copies of this same data chance alone produced about "
             f"{amount} such group{'' if amount == '1.0' else 's'} per copy ({copies} {plural}).")
+
+
+def coarse_times_note(signals: dict[str, str]) -> str:
+    """One line when the post times were too coarse for the synchrony signals (dates only):
+    what a reader must know before reading "no synchronised group" into the result."""
+    why = "skipped: post times are recorded only to "
+    gone = sorted(n for n, s in signals.items() if str(s).startswith(why) and "window" in str(s))
+    if not gone:
+        return ""
+    reason = str(signals[gone[0]])[len("skipped: "):]
+    return f"Note: {reason}, so {', '.join(gone)} did not run."
