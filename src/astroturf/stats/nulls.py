@@ -84,11 +84,11 @@ def timing_terms(a: np.ndarray, b: np.ndarray, *, key: np.ndarray, account: np.n
     organic (news cycles, live events), only minute-scale synchrony beyond it is evidence.
     For each key both accounts used, d is the gap between their activity on that key (0 when
     it overlaps); times recorded on a grid (``grid_ns``, ``kernels.sweep.time_grid_ns``) move
-    on that grid (``in_bin_chance``); the key gives min(n_a, n_b) chances, each a hit with
-    probability
-    1 - (1 - q_k) ** max(n_a, n_b). ``timing_p`` sums them: S_ab = all chances, expected =
-    sum of hit probabilities, n_events ~ Binomial(S_ab, expected / S_ab). Each term needs
-    only one key's actions, so key partitions compute theirs apart (``signals.windowed``).
+    on that grid (``in_bin_chance``). The key gives min(n_a, n_b) chances, each a hit with
+    probability 1 - (1 - q_k) ** max(n_a, n_b). ``timing_p`` sums them: S_ab = all chances,
+    expected = sum of hit probabilities, n_events ~ Binomial(S_ab, expected / S_ab). Each
+    term needs only one key's actions, so key partitions compute theirs apart
+    (``signals.windowed``).
     """
     if len(key) == 0 or len(a) == 0:
         z = np.zeros(0)
