@@ -1,10 +1,11 @@
 """The Dask engine: the scan's expensive stages as tasks on a Dask cluster.
 
-What runs on the workers: template families (MinHash/LSH), every signal, and each randomised
-copy of the calibration (its signals, fusion, and the pairs it keeps), one task each, but
-the windowed co-action signals, which are split by key over the workers (one part each,
-``signals.windowed``: the driver gets pairs, (pair, key) groups and null terms back); the
-driver then fuses the real pairs, finds communities, tests and reports. The functions are the
+What runs on the workers: the template families (MinHash/LSH), one task; each windowed
+co-action signal split by key over the workers (one part each, ``signals.windowed``: the
+driver gets pairs, (pair, key) groups and null terms back); every other signal, one task
+each; and each randomised copy of the calibration (its signals, fusion, and the pairs it
+keeps), one task each. The driver then fuses the real pairs, finds communities, tests and
+reports. The functions are the
 single-process ones, called with the same arguments, so the outputs are byte-identical to
 ``--engine pandas`` (tests/test_dask_engine.py checks it on a LocalCluster). What does not
 (yet) run on the workers is reading and encoding: the driver holds the encoded posts and
