@@ -32,7 +32,7 @@ from astroturf.kernels.threads import Job, side_jobs
 from astroturf.scandata import ScanData, encode
 from astroturf.schema import Dataset, ScanResult
 from astroturf.signals.base import ChannelEdges
-from astroturf.signals.catalog import SIGNALS, SignalSpec, availability, coarse_time_gaps
+from astroturf.signals.catalog import SIGNALS, SignalSpec, availability
 from astroturf.stats.calibration import NullDistribution
 from astroturf.stats.cluster_test import cluster_tests
 from astroturf.stats.fusion import calibrate_pairs, collect, fuse_pairs, restrict
@@ -93,9 +93,7 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
     ``engine`` (engines.dask_engine.DaskEngine) the signals are computed on its workers."""
     timer = timer or _Timer(None, {})
     status: dict[str, str] = {}
-    missing = availability(sd.posts, sd.accounts)
-    for name, why in coarse_time_gaps(sd.time_grid, params.window).items():
-        missing.setdefault(name, why)
+    missing = availability(sd.posts, sd.accounts, window=params.window, grid_ns=sd.time_grid)
     chosen = sorted(selected_signals(params), key=lambda s: bool(s.derived_from))
     runnable = [s.name for s in chosen if s.name not in missing]
     for spec in chosen:

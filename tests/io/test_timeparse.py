@@ -89,6 +89,8 @@ def test_index_is_kept():
 
 def test_resolutions():
     assert _parse(["2020-05-01", "2020-05-02"]).resolution_s == 86400
+    # dates at local midnight: a day grid too (the scan's grid, kernels.sweep.time_grid_ns)
+    assert _parse(["2020-05-01T00:00:00+02:00", "2020-05-03T00:00:00+02:00"]).resolution_s == 86400
     assert _parse(["2020-05-01 13:45:01", "2020-05-01 13:45:00"]).resolution_s == 1
     assert np.isnan(detect_resolution(pd.Series([], dtype="datetime64[ns, UTC]")))
 

@@ -15,11 +15,13 @@ from astroturf.kernels.sweep import (
     hot_key_pairs,
     key_account_counts,
     lexsort_ints,
+    pair_codes,
     run_ids,
     run_starts,
     stable_codes,
+    sweep_hot,
+    sweep_ordinary,
     sweep_pairs,
-    sweep_with_hot_keys,
     time_ns,
     unique_sorted,
 )
@@ -79,7 +81,10 @@ def test_hot_keys_count_only_for_pairs_linked_on_an_ordinary_key(rows, fanout):
     key, t, acc = sorted_actions(rows)
     hot = key == 0  # key 0 is hot
     w = 60 * 10**9
-    i, j = sweep_with_hot_keys(key, t, acc, window_ns=w, hot=hot, max_fanout=fanout)
+    ci, cj = sweep_ordinary(key, t, acc, window_ns=w, hot=hot)
+    hi, hj = sweep_hot(key, t, acc, window_ns=w, hot=hot, allowed=pair_codes(acc, ci, cj, 6),
+                       n_acc=6, max_fanout=fanout)
+    i, j = np.r_[ci, hi], np.r_[cj, hj]
     got = list(zip(i.tolist(), j.tolist(), strict=True))
     assert len(got) == len(set(got))
     every = brute_pairs(key, t, acc, w, hot=hot, max_fanout=fanout)

@@ -180,8 +180,10 @@ def test_rhythm_features_office_hours_in_any_time_zone():
 
 def test_account_features_and_availability():
     posts = pd.DataFrame({"account_id": ["a", "a", "a", "b"],
-                          "created_at": [T0, T0 + pd.Timedelta(days=2), T0 + pd.Timedelta(days=4),
-                                         T0],
+                          # the middle post to the second: times recorded to the second, not
+                          # dates only (which would rule rhythm out: test_coarse_times.py)
+                          "created_at": [T0, T0 + pd.Timedelta(days=2, seconds=37),
+                                         T0 + pd.Timedelta(days=4), T0],
                           "kind": ["post", "reply", "repost", "post"]})
     accounts = pd.DataFrame({"account_id": ["a", "c"],
                              "created_at": [T0 - pd.Timedelta(days=10), T0],

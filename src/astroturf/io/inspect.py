@@ -56,17 +56,11 @@ def missing_fields(data: Dataset) -> list[str]:
 
 
 def signals_unavailable(data: Dataset) -> dict[str, str]:
-    """Signals whose required field is empty in ``data``, or that its post times are too
-    coarse for at the default window, with the reason in words (as a scan says it)."""
-    from astroturf.config import ScanParams
-    from astroturf.kernels.sweep import time_grid_ns, time_ns
-    from astroturf.signals.catalog import availability, coarse_time_gaps
+    """Signals that cannot run on ``data`` at the default window, with the reason in words
+    (as a scan says it: a field with no value, or post times too coarse)."""
+    from astroturf.signals.catalog import availability
 
-    out = availability(data.posts, data.accounts)
-    grid = time_grid_ns(time_ns(data.posts["created_at"]))
-    for name, why in coarse_time_gaps(grid, ScanParams().window).items():
-        out.setdefault(name, why)
-    return out
+    return availability(data.posts, data.accounts)
 
 
 def inspect_input(path: str, *, format: str = "auto", mapping: dict[str, str] | None = None,

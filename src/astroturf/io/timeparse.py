@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.errors import InputError
-from astroturf.kernels.sweep import utc_index
+from astroturf.kernels.sweep import time_grid_ns, utc_index
 from astroturf.schema import TIME_DTYPE
 
 log = logging.getLogger("astroturf.io.timeparse")
@@ -32,7 +32,6 @@ TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # 'Tue Dec 11 23:26:15 +0000 2012'
 # candidate explicit formats, tried on a sample; the one parsing most values wins
 FORMATS = ("ISO8601", TWITTER_FORMAT, "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
            "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M")
-RESOLUTIONS_S = (86400.0, 3600.0, 60.0, 1.0, 1e-3, 1e-6, 1e-9)
 _NUMERIC = r"^[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?$"
 _HAS_OFFSET = r"(?:[zZ]|[+-][0-9]{2}:?[0-9]{2}|UTC|GMT)[ \t]*$|[ \t][+-][0-9]{4}[ \t]"
 _NAMES_A_YEAR = r"(?:^|[^0-9])[0-9]{4}(?:[^0-9]|$)"
@@ -217,15 +216,10 @@ def _to_utc(text: pd.Series, fmt: str) -> pd.Series:
 
 
 def detect_resolution(times: pd.Series) -> float:
-    """Coarsest unit (1 day, 1 h, 1 min, 1 s, 1 ms, 1 us, 1 ns) that every time is a multiple of.
-
-    Returns NaN when there is no time at all.
+    """Coarsest unit (1 day, 1 h, 1 min, 1 s, 1 ms, 1 us, 1 ns) the times were recorded at, in
+    seconds (``kernels.sweep.time_grid_ns``, the grid the scan uses). NaN when there is no time.
     """
     ns = pd.DatetimeIndex(times.dropna().astype(TIME_DTYPE)).asi8
     if len(ns) == 0:
         return float("nan")
-    for res in RESOLUTIONS_S:
-        step = round(res * 1e9)
-        if not (ns % step).any():
-            return res
-    return 1e-9
+    return time_grid_ns(ns) / 1e9

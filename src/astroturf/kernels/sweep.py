@@ -12,7 +12,8 @@ Definitions:
 - For an account pair and a key, the co-action *events* are ``min(#a-actions with a partner,
   #b-actions with a partner)``, so an account repeating itself inside the window counts once.
 - Hot keys (too many accounts) pair each action only with its ``max_fanout`` next actions,
-  and only for account pairs that also co-act on an ordinary key (``sweep_with_hot_keys``):
+  and only for account pairs that also co-act on an ordinary key (``sweep_ordinary``, then
+  ``sweep_hot`` with the pairs found, maybe in other key partitions: ``signals.windowed``):
   acting on a viral item within a minute of thousands of others is what popularity explains,
   and without that rule the pairs of one viral key grow with the square of its rate.
 """
@@ -231,7 +232,7 @@ def sweep_pairs(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, windo
 def sweep_ordinary(key: np.ndarray, time: np.ndarray, account: np.ndarray, *,
                    window_ns: int, hot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``sweep_pairs`` over the actions of ordinary keys (not ``hot``); positions index the
-    full inputs (sorted by key, time). The first half of ``sweep_with_hot_keys``."""
+    full inputs (sorted by key, time). Hot keys come after, in ``sweep_hot``."""
     if not hot.any():
         return sweep_pairs(key, time, account, window_ns=window_ns)
     cold = np.flatnonzero(~hot)
@@ -248,7 +249,7 @@ def pair_codes(account: np.ndarray, i: np.ndarray, j: np.ndarray, n_acc: int) ->
 def sweep_hot(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, window_ns: int,
               hot: np.ndarray, allowed: np.ndarray, n_acc: int, max_fanout: int = 50
               ) -> tuple[np.ndarray, np.ndarray]:
-    """The second half of ``sweep_with_hot_keys``: co-actions on hot keys (fan-out bounded)
+    """After ``sweep_ordinary``: co-actions on hot keys (fan-out bounded)
     of the account pairs in ``allowed`` (sorted ``pair_codes`` of the ordinary co-actions,
     which may come from other key partitions too). Positions index the full inputs."""
     warm = np.flatnonzero(hot)
@@ -273,22 +274,6 @@ def sweep_hot(key: np.ndarray, time: np.ndarray, account: np.ndarray, *, window_
     hi_, hj = sweep_pairs(key[warm], time[warm], acc_w, window_ns=window_ns,
                           hot=np.ones(len(warm), bool), max_fanout=max_fanout, keep=known)
     return warm[hi_], warm[hj]
-
-
-def sweep_with_hot_keys(key: np.ndarray, time: np.ndarray, account: np.ndarray, *,
-                        window_ns: int, hot: np.ndarray, max_fanout: int = 50
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """``sweep_pairs`` where actions on hot keys (``hot``) co-act only for account pairs that
-    also co-act on an ordinary key: first the ordinary keys, then the hot ones filtered by the
-    pairs found. Output positions index the full inputs (sorted by key, time). A key-
-    partitioned channel (``signals.windowed``) runs the two halves with the pairs of every
-    partition in between."""
-    ci, cj = sweep_ordinary(key, time, account, window_ns=window_ns, hot=hot)
-    n_acc = int(account.max()) + 1 if len(account) else 0
-    hi, hj = sweep_hot(key, time, account, window_ns=window_ns, hot=hot,
-                       allowed=pair_codes(account, ci, cj, n_acc), n_acc=n_acc,
-                       max_fanout=max_fanout)
-    return np.r_[ci, hi], np.r_[cj, hj]
 
 
 def key_account_counts(key: np.ndarray, account: np.ndarray, n_acc: int

@@ -173,7 +173,9 @@ def calibration_words(calibration: Any, n_flagged: int) -> str:
 def coarse_times_note(signals: dict[str, str]) -> str:
     """One line when the post times were too coarse for the synchrony signals (dates only):
     what a reader must know before reading "no synchronised group" into the result."""
-    why = "skipped: post times are recorded only to "
+    from astroturf.signals.catalog import COARSE_TIMES
+
+    why = f"skipped: {COARSE_TIMES} "
     gone = sorted(n for n, s in signals.items() if str(s).startswith(why) and "window" in str(s))
     if not gone:
         return ""

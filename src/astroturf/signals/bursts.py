@@ -18,25 +18,11 @@ import numpy as np
 import pandas as pd
 
 from astroturf.kernels.keys import auto_max_p
-from astroturf.kernels.sweep import lexsort_ints
+from astroturf.kernels.sweep import lexsort_ints, time_grid_ns
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 from astroturf.stats.tails import binom_sf
 
 _NS_PER_HOUR = 3_600 * 10**9
-
-
-def time_resolution_ns(times: pd.Series) -> int:
-    """Resolution the times were recorded at (1 s, 1 min, 1 h or 1 day), in nanoseconds.
-
-    Day-only creation dates must not look like 'created in the same second'.
-    """
-    t = times.dropna()
-    if t.empty:
-        return 10**9
-    for unit, ns in (("second", 10**9), ("minute", 60 * 10**9), ("hour", _NS_PER_HOUR)):
-        if (getattr(t.dt, unit) != 0).any() or (unit == "second" and (t.dt.microsecond != 0).any()):
-            return ns
-    return 24 * _NS_PER_HOUR
 
 
 def to_ns(times: pd.Series) -> np.ndarray:
@@ -87,7 +73,8 @@ def creation_burst_channel(sd, *, burst_hours: float = 24.0, max_neighbours: int
     gap = tn[j] - tn[i]
     mid = tn[i] + gap // 2
     local = np.searchsorted(tn, mid + h, side="right") - np.searchsorted(tn, mid - h, side="left")
-    gap_eff = np.maximum(gap, time_resolution_ns(t))
+    # day-only creation dates must not look like 'created in the same second'
+    gap_eff = np.maximum(gap, max(time_grid_ns(tn), 10**9))
     rate = (np.maximum(local - 2, 0) + 1) / (2.0 * h)  # accounts per ns near this time
     expected = np.minimum(2.0 * gap_eff * rate, n - 2)
     p = np.minimum(expected / max(n - 1, 1), 1.0)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from astroturf.config import ScanParams
 from astroturf.kernels.keys import auto_max_p
+from astroturf.kernels.sweep import time_grid_ns, time_ns
 from astroturf.signals.base import ChannelEdges, relabel
 
 Runner = Callable[..., ChannelEdges]
@@ -36,6 +37,9 @@ class SignalSpec:
     run: Runner
     derived_from: tuple[str, ...] = ()
     uses_templates: bool = False  # reads ScanData.templates() (built once, may be prefetched)
+    # post times it needs: "window" (resolved within the window), "hour" (the hour of the
+    # week) or "" (none); coarser times rule it out (``coarse_time_gaps``)
+    needs_time: str = ""
 
 
 def _windowed(name: str) -> Runner:
@@ -130,18 +134,23 @@ COACTION_SIGNALS = ("co_text", "co_repost", "co_url", "co_reply", "co_hashtag", 
 
 SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("co_text", "coordination", ("posts.text",),
-               "same normalised text within the window", "windowed", _windowed("co_text")),
+               "same normalised text within the window", "windowed", _windowed("co_text"),
+               needs_time="window"),
     SignalSpec("co_repost", "coordination", ("posts.target_post_id+repost",),
-               "same repost target within the window", "windowed", _windowed("co_repost")),
+               "same repost target within the window", "windowed", _windowed("co_repost"),
+               needs_time="window"),
     SignalSpec("co_url", "coordination", ("posts.urls",),
-               "same normalised URL within the window", "windowed", _windowed("co_url")),
+               "same normalised URL within the window", "windowed", _windowed("co_url"),
+               needs_time="window"),
     SignalSpec("co_reply", "coordination", ("posts.target_post_id+reply",),
-               "same reply target within the window", "windowed", _windowed("co_reply")),
+               "same reply target within the window", "windowed", _windowed("co_reply"),
+               needs_time="window"),
     SignalSpec("co_hashtag", "coordination", ("posts.hashtags",),
-               "same hashtag set within the window", "windowed", _windowed("co_hashtag")),
+               "same hashtag set within the window", "windowed", _windowed("co_hashtag"),
+               needs_time="window"),
     SignalSpec("near_dup_sync", "coordination", ("posts.text",),
                "near-duplicate (templated) texts within the window", "windowed",
-               _windowed("near_dup_sync"), uses_templates=True),
+               _windowed("near_dup_sync"), uses_templates=True, needs_time="window"),
     SignalSpec("template_reuse", "coordination", ("posts.text",),
                "the same text reused at any time (each template counts once)", "key",
                _key("template_reuse"), uses_templates=True),
@@ -164,22 +173,24 @@ SIGNALS: tuple[SignalSpec, ...] = (
                "same unusual profile location", "profile", _profile(_bios("location"), "bio")),
     SignalSpec("rhythm", "profile", ("posts.created_at",),
                "near-identical narrow hour-of-week activity profiles", "profile",
-               _profile(_rhythm, "rhythm")),
+               _profile(_rhythm, "rhythm"), needs_time="hour"),
     SignalSpec("client", "profile", ("posts.client",),
                "shared rare posting client", "profile", _profile(_client, "client")),
     SignalSpec("lockstep", "coordination", ("posts.created_at",),
                "posts in the same minutes far more often than hour-scale activity explains",
-               "derived", _lockstep, derived_from=COACTION_SIGNALS),
+               "derived", _lockstep, derived_from=COACTION_SIGNALS, needs_time="window"),
 )
 
 
 # how the time grids read in "why a signal cannot run" messages
 GRID_WORDS = {86_400 * 10**9: "the day", 3_600 * 10**9: "the hour", 60 * 10**9: "the minute",
               10**9: "the second"}
+COARSE_TIMES = "post times are recorded only to"  # how every such reason begins
 
 
 def coarse_time_gaps(grid_ns: int, window: float) -> dict[str, str]:
-    """Signal name -> why the grid the post times were recorded on rules it out.
+    """Signal name -> why the grid the post times were recorded on rules it out
+    (``SignalSpec.needs_time``).
 
     Synchrony within the window cannot be seen when every post of a day (an hour, a minute
     past the window) shares one instant: the windowed channels and lock-step would call a
@@ -187,13 +198,11 @@ def coarse_time_gaps(grid_ns: int, window: float) -> dict[str, str]:
     (docs/interpreting.md, "Coarse times").
     """
     unit = GRID_WORDS.get(grid_ns, f"{grid_ns / 1e9:g} s")
-    out: dict[str, str] = {}
-    if grid_ns > round(window * 1e9):
-        why = f"post times are recorded only to {unit}, coarser than the {window:g} s window"
-        out.update({s.name: why for s in SIGNALS if s.kind == "windowed" or s.name == "lockstep"})
-    if grid_ns > 3_600 * 10**9:
-        out["rhythm"] = f"post times are recorded only to {unit}: no hour of the week"
-    return out
+    finest = {"window": round(window * 1e9), "hour": 3_600 * 10**9}
+    why = {"window": f"{COARSE_TIMES} {unit}, coarser than the {window:g} s window",
+           "hour": f"{COARSE_TIMES} {unit}: no hour of the week"}
+    return {s.name: why[s.needs_time] for s in SIGNALS
+            if s.needs_time and grid_ns > finest[s.needs_time]}
 
 
 # plain words for field names in "why a signal cannot run" messages
@@ -234,8 +243,12 @@ def requirements() -> dict[str, tuple[str, str, str | None]]:
     return out
 
 
-def availability(posts: pd.DataFrame, accounts: pd.DataFrame) -> dict[str, str]:
-    """Signal name -> why it cannot run on this data (absent from the dict = can run).
+def availability(posts: pd.DataFrame, accounts: pd.DataFrame, *, window: float | None = None,
+                 grid_ns: int | None = None) -> dict[str, str]:
+    """Signal name -> why it cannot run on this data (absent from the dict = can run): a
+    field it needs has no value, or the post times are too coarse for it at ``window``
+    seconds (default: the scan's; ``grid_ns``: their grid, found from ``posts`` when not
+    given).
 
     The one check behind the manifest's "skipped: ..." entries and ``astroturf inspect``.
     """
@@ -246,4 +259,9 @@ def availability(posts: pd.DataFrame, accounts: pd.DataFrame) -> dict[str, str]:
             if why:
                 out[spec.name] = why
                 break
+    if grid_ns is None:
+        grid_ns = time_grid_ns(time_ns(posts["created_at"])) if "created_at" in posts else 1
+    for name, why in coarse_time_gaps(grid_ns, ScanParams().window if window is None
+                                      else window).items():
+        out.setdefault(name, why)
     return out
