@@ -384,7 +384,7 @@ def _hashtag_set_keys(sub: _Columns, *, min_hashtags: int = 2) -> np.ndarray:
 
 def _url_items(sub: _Columns, not_repost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(post position, URL code) per distinct normalised URL of each non-repost post."""
-    from astroturf.signals.normalize import normalize_url_value
+    from astroturf.signals.normalize import normalize_urls
 
     e = np.zeros(0, np.int64)
     if "urls" not in sub or len(sub) == 0:
@@ -393,7 +393,7 @@ def _url_items(sub: _Columns, not_repost: np.ndarray) -> tuple[np.ndarray, np.nd
     if len(parent) == 0:
         return e, e
     codes, uniq = _dict_codes(items)
-    norm = np.array([normalize_url_value(u) for u in uniq.to_pylist()], dtype=object)
+    norm = normalize_urls(uniq)
     ncodes, _ = pd.factorize(norm, use_na_sentinel=True)
     key = ncodes[codes]
     ok = (key >= 0) & not_repost[parent]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +18,7 @@ from astroturf.signals.normalize import (
     normalize_arrow,
     normalize_texts,
     normalize_url_value,
+    normalize_urls,
 )
 
 
@@ -45,6 +47,50 @@ def test_url_normalisation():
         "https://www.example.com/a/")
     assert normalize_url_value("") is None
     assert normalize_url_value("nourl") is None
+
+
+def _url_corpus(n: int, seed: int, plain: bool = False) -> list[str]:
+    """URLs built from parts that each touch one of ural's rules (or none); ``plain``: mostly
+    URLs of the vectorised path (scheme, host, plain path)."""
+    rng = np.random.default_rng(seed)
+    schemes = ["https://", "http://", "HTTPS://", "Http://", "", "ftp://", "//"]
+    subs = ["", "www.", "WWW.", "www2.", "m.", "mobile.", "amp.", "amp-", "shop.m.", "a-m.",
+            "xn--bcher-kva.", "news.", "ampproject.", "cdn.ampproject.", "mwww.", "bc.marfeel."]
+    hosts = ["example.com", "Example.ORG", "t.co", "bit.ly", "nytimes.com", "sub-1.site.co.uk",
+             "youtube.com", "facebook.com", "google.com", "localhost", "1.2.3.4", "com"]
+    ports = ["", "", "", ":80", ":443", ":8080", ":"]
+    segs = ["a", "B", "story", "2024", "amp", "AMP", "index.html", "Index.HTML", "default.aspx",
+            "index", "page.amp", "x.amp.html", ".", "..", "", "%20x", "a%2Fb", "é", "a.b.c",
+            "~user", "a_b-c", "camping", "ampere", "file.tar.gz", "c", "url"]
+    tails = ["", "", "", "/", "//", "?utm_source=x", "?id=3&utm_medium=y", "?", "#frag",
+             "#!/route", "?url=https%3A%2F%2Fother.org%2Fp", "?q=1", "#", " ", "?amp"]
+    items = ["id=3", "utm_source=x", "utm_medium=", "b=2", "a=1", "A=2", "a", "a=", "m=1",
+             "m=2", "s=12", "s=123", "s=", "ref=tw", "ref=TW", "z", "amp", "amp_js=1",
+             "outputtype=amp", "mode=amp", "fbclid=Ab-9", "x.y=1.2", "sid=9", "t=10", "url=x",
+             "Page=~a", "q=x", "ei=", "_ga=1", "igshid=q", "sort=new"]
+    if plain:
+        segs = [x for x in segs if "%" not in x and x not in (".", "..", "", "é")]
+        tails = ["", "", "/"] + ["?" + "&".join(rng.choice(items, rng.integers(1, 5)))
+                                 for _ in range(40)]
+        ports = [""]
+    out = []
+    for _ in range(n):
+        path = "".join("/" + segs[k] for k in rng.integers(0, len(segs), rng.integers(0, 4)))
+        out.append(schemes[rng.integers(len(schemes))] + subs[rng.integers(len(subs))]
+                   + hosts[rng.integers(len(hosts))] + ports[rng.integers(len(ports))]
+                   + path + tails[rng.integers(len(tails))])
+    return [*out, "", "  ", "nourl", "https://", "http://www.", "www.m.com", "HTTP://A.B/C/"]
+
+
+def test_vectorised_urls_are_urals():
+    """The vectorised path for plain URLs gives exactly what ural gives, one URL at a time."""
+    urls = _url_corpus(4000, seed=7) + _url_corpus(4000, seed=8, plain=True)
+    got = normalize_urls(urls)
+    want = [normalize_url_value(u) for u in urls]
+    bad = [(u, g, w) for u, g, w in zip(urls, got, want, strict=True) if g != w]
+    assert not bad, bad[:10]
+    assert normalize_urls(pa.array(["https://x.org/a", None])).tolist() == ["x.org/a", None]
+    assert normalize_urls([]).tolist() == []
 
 
 def test_explode_urls_rows_and_empties():

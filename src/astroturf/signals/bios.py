@@ -41,11 +41,10 @@ def normalise_field(values: pd.Series, *, field: str) -> pd.Series:
     """Comparable form of a profile field (NA for empty)."""
     s = values.astype("str").str.normalize("NFKC").str.casefold()
     if field == "url":
-        from astroturf.signals.normalize import normalize_url_value
+        from astroturf.signals.normalize import normalize_urls
 
-        distinct = pd.unique(s.dropna())
-        norm = {u: normalize_url_value(u) for u in distinct}  # distinct values only
-        s = s.map(norm)
+        distinct = pd.unique(s.dropna())  # distinct values only
+        s = s.map(dict(zip(distinct, normalize_urls(list(distinct)), strict=True)))
     elif field == "location":
         s = s.str.replace(r"[^\w]+", " ", regex=True)
     s = s.astype("str").str.replace(r"\s+", " ", regex=True).str.strip()
