@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from astroturf.schema import coerce_posts
 from astroturf.scoring.content import distinctive_terms, phrase_items
@@ -78,3 +79,27 @@ def test_distinct_rows_is_drop_duplicates():
         df = pd.DataFrame({"post": rng.integers(0, 5, n), "n": rng.integers(2, 4, n),
                            "key": rng.integers(0, 4, n)})
         assert distinct_rows(df).equals(df.drop_duplicates())
+
+
+def test_background_of_long_posts_is_sampled_by_text_not_only_by_count(monkeypatch):
+    """The background's cost is per token: long posts are sampled more sparsely, tweet-sized
+    ones as before; members' posts are always all kept, and the weights count every post."""
+    from astroturf.scoring import content
+
+    monkeypatch.setattr(content, "BACKGROUND_SAMPLE", 100)
+    monkeypatch.setattr(content, "BACKGROUND_CHARS", 100 * 280)
+    n = 1000
+    cluster = np.full(n, -1)
+    cluster[:10] = 0
+    rows = np.arange(n)
+    for length, limit in ((80, 100), (280, 100), (2800, 10)):
+        texts = pd.Series(["x" * length] * n, dtype="str")
+        keep, weight = content._with_sampled_background(rows, cluster, texts)
+        assert set(range(10)) <= set(keep.tolist())
+        background = len(keep) - 10
+        assert limit * 0.9 <= background <= limit
+        assert weight[10:].sum() == pytest.approx(n - 10)
+    same, _ = content._with_sampled_background(rows, cluster, None)
+    short, _ = content._with_sampled_background(rows, cluster,
+                                                pd.Series(["x" * 80] * n, dtype="str"))
+    assert np.array_equal(same, short)

@@ -276,18 +276,28 @@ def _without_overlaps(top: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 BACKGROUND_SAMPLE = 200_000  # background posts tokenised at most (an evenly spaced sample)
+# ... and at most as much text as that many full-length (280-character) tweets: the cost is
+# per token, so a background of long posts (forums, channels) is sampled more sparsely
+BACKGROUND_CHARS = BACKGROUND_SAMPLE * 280
+_LENGTH_PROBE = 10_000  # evenly spaced posts whose mean length sizes the sample
 
 
-def _with_sampled_background(rows: np.ndarray, post_cluster: np.ndarray
-                             ) -> tuple[np.ndarray, np.ndarray]:
+def _with_sampled_background(rows: np.ndarray, post_cluster: np.ndarray,
+                             texts: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All cluster members' posts plus an evenly spaced sample of the others, and the weight of
     each kept post (how many background posts it stands for): term frequencies of a million
-    posts are estimated from 200,000 to within a fraction of a percent, at a fifth the cost."""
+    posts are estimated from 200,000 to within a fraction of a percent, at a fifth the cost.
+    ``texts`` (the posts' texts, by position) caps the sample at ``BACKGROUND_CHARS``."""
     member = post_cluster[rows] >= 0
     other = rows[~member]
-    if len(other) <= BACKGROUND_SAMPLE:
+    limit = BACKGROUND_SAMPLE
+    if texts is not None and len(other):
+        probe = other[:: -(-len(other) // _LENGTH_PROBE)]
+        mean = float(texts.iloc[probe].str.len().fillna(0).mean())
+        limit = max(1, min(limit, int(BACKGROUND_CHARS // max(mean, 1.0))))
+    if len(other) <= limit:
         return rows, np.ones(len(rows))
-    step = -(-len(other) // BACKGROUND_SAMPLE)
+    step = -(-len(other) // limit)
     kept = other[::step]
     keep = np.sort(np.r_[rows[member], kept])
     weight = np.where(post_cluster[keep] >= 0, 1.0, len(other) / len(kept))
@@ -310,7 +320,8 @@ def distinctive_terms(posts: pd.DataFrame, membership: pd.DataFrame,
     if not ids or not (post_cluster >= 0).any():
         return _empty_terms()
     repost = kind_is(posts, "repost")
-    own, weight = _with_sampled_background(np.flatnonzero(~repost), post_cluster)
+    own, weight = _with_sampled_background(np.flatnonzero(~repost), post_cluster,
+                                           posts["text"])
     rep = np.flatnonzero(repost & posts["target_account_id"].notna().to_numpy())
     parts = []
     sub = posts.iloc[own]
