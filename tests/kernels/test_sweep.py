@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -263,3 +264,29 @@ def test_lexsort_ints_keeps_an_ordered_input_and_time_ranks_sort_like_times():
     key = rng.integers(0, 40, 3000)
     np.testing.assert_array_equal(lexsort_ints((rank, key)),
                                   np.lexsort((np.arange(3000), t, key)))
+
+
+@pytest.mark.parametrize("kind", ["one pass", "two passes", "full uint64 range", "signed",
+                                  "extremes", "uint64 top", "bool", "int8", "float"])
+def test_stable_argsort_every_path_is_numpys(kind: str):
+    """Packed position in one sort, two radix digits (any 64-bit range below 2**32 values),
+    the float fallback, and the dtypes whose conversion to uint64 wraps: always the
+    permutation of NumPy's stable argsort."""
+    from astroturf.kernels.sweep import stable_argsort
+
+    rng = np.random.default_rng(3)
+    n = 20_000  # 15 position bits: one pass up to 49 value bits, two up to 98
+    i64 = np.iinfo(np.int64)
+    values = {
+        "one pass": lambda: rng.integers(0, 2**40, n),
+        "two passes": lambda: rng.integers(0, 2**62, n),
+        "full uint64 range": lambda: rng.integers(0, 2**64, n, dtype=np.uint64),
+        "signed": lambda: rng.integers(-2**50, 2**50, n),
+        "extremes": lambda: rng.choice(np.array([i64.min, i64.max, 0, -1, 1]), n),
+        "uint64 top": lambda: rng.integers(2**63, 2**63 + 2**55, n, dtype=np.uint64),
+        "bool": lambda: rng.integers(0, 2, n).astype(bool),
+        "int8": lambda: rng.integers(-128, 128, n).astype(np.int8),
+        "float": lambda: rng.integers(0, 50, n) / 4.0,
+    }[kind]()
+    values[::3] = values[0]  # ties everywhere, broken by position
+    np.testing.assert_array_equal(stable_argsort(values), np.argsort(values, kind="stable"))

@@ -125,22 +125,72 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")``: the fast unstable argsort, then equal values put
-    back in position order (only where there are any: distinct keys, the usual case when a
-    row id is part of them, cost nothing more)."""
-    order = np.argsort(values)
-    s = values[order]
+    """``np.argsort(values, kind="stable")``, the same permutation, 2-4x faster for integers.
+
+    NumPy's plain ``sort`` of 64-bit integers is vectorised and its argsorts are not (18M
+    values: 0.75 s against 4.2 s). So integers are sorted with their position packed into
+    the low bits: one ``sort`` when value range and position fit in 64 bits together, else
+    two (an LSD radix pass of two digits: the low digit, then the high one with the first
+    pass's rank as the tie-break). Wider ranges and floats: the unstable argsort with equal
+    values put back in position order (only where there are any).
+    """
+    v = np.asarray(values)
+    n = len(v)
+    if n >= 2 and v.ndim == 1 and v.dtype.kind in "iub":
+        order = _packed_argsort(v)
+        if order is not None:
+            return order
+    order = np.argsort(v)
+    s = v[order]
     tie = s[1:] == s[:-1]
     if not tie.any():
         return order
     same = np.r_[False, tie]  # equal to the value before
     pos = np.flatnonzero(same | np.r_[tie, False])
-    if 3 * len(pos) > len(values):  # ties everywhere: the stable sort itself is cheaper
-        return np.argsort(values, kind="stable")
+    if 3 * len(pos) > len(v):  # ties everywhere: the stable sort itself is cheaper
+        return np.argsort(v, kind="stable")
     run = np.cumsum(~same[pos])  # one id per run of equal values
     sub = np.lexsort((order[pos], run))
     order[pos] = order[pos][sub]
     return order
+
+
+def _packed_argsort(v: np.ndarray) -> np.ndarray | None:
+    """Stable argsort of integers by ``np.sort`` of (value - min, position) packed in uint64
+    (see ``stable_argsort``); None when even two 64-bit digits cannot hold them."""
+    n = len(v)
+    lo, hi = int(v.min()), int(v.max())
+    width = (hi - lo).bit_length()
+    pb = max((n - 1).bit_length(), 1)
+    digit = 64 - pb  # value bits that fit beside the position
+    if width > 2 * digit:
+        return None
+    with np.errstate(over="ignore"):
+        u = v.astype(np.uint64)
+        u -= np.uint64(lo % 2**64)  # wraps for negative minima: the difference is exact
+    mask = np.uint64((1 << pb) - 1)
+    shift = np.uint64(pb)
+    if width <= digit:  # one pass
+        u <<= shift
+        u |= np.arange(n, dtype=np.uint64)
+        u.sort()
+        u &= mask
+        return u.view(np.int64)
+    low = u & np.uint64((1 << digit) - 1)
+    low <<= shift
+    low |= np.arange(n, dtype=np.uint64)
+    low.sort()
+    low &= mask
+    first = low.view(np.int64)  # order by the low digit, ties by position
+    rank = np.empty(n, np.uint64)
+    rank[first] = np.arange(n, dtype=np.uint64)
+    u >>= np.uint64(digit)
+    u <<= shift
+    u |= rank
+    del rank
+    u.sort()
+    u &= mask
+    return first[u.view(np.int64)]
 
 
 def time_rank(t: np.ndarray) -> np.ndarray:
@@ -149,7 +199,7 @@ def time_rank(t: np.ndarray) -> np.ndarray:
     lets ``lexsort_ints`` pack sorts that would otherwise fall back to ``np.lexsort`` (five
     times slower on 10M rows)."""
     rank = np.empty(len(t), np.int64)
-    rank[np.argsort(t, kind="stable")] = np.arange(len(t))
+    rank[stable_argsort(t)] = np.arange(len(t))
     return rank
 
 
@@ -160,7 +210,8 @@ def dense_rank(x: np.ndarray) -> np.ndarray:
     """
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(x)  # equal values get one code whatever their order
+    # equal values get one code whatever their order: for integers the (faster) stable one
+    order = stable_argsort(x) if x.dtype.kind in "iub" else np.argsort(x)
     s = x[order]
     new = np.r_[True, s[1:] != s[:-1]]
     if s.dtype.kind == "f":
