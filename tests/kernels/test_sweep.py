@@ -210,13 +210,15 @@ def test_utc_index_is_to_datetime_without_the_slow_path():
     assert got[[0, 1, 3]].equals(pd.DatetimeIndex(want.dropna()))
 
 
-_KEY_KINDS = st.sampled_from(["small", "wide", "huge", "bool", "int8", "float", "odd float"])
+_KEY_KINDS = st.sampled_from(["small", "wide", "huge", "uint64", "bool", "int8", "float",
+                              "odd float"])
 _ODD = np.array([0.0, -0.0, 1.5, np.nan, np.inf, -np.inf, -2.0, 1e-300])
 
 
 def _key(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
     return {"small": lambda: rng.integers(-3, 3, n), "wide": lambda: rng.integers(0, 2**40, n),
             "huge": lambda: rng.integers(-2**62, 2**62, n),
+            "uint64": lambda: rng.integers(0, 2**64, n, dtype=np.uint64) | np.uint64(2**63),
             "bool": lambda: rng.integers(0, 2, n).astype(bool),
             "int8": lambda: rng.integers(0, 5, n).astype(np.int8),
             "float": lambda: rng.integers(0, 4, n) / 2.0,
