@@ -81,7 +81,7 @@ def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
     h, own = h[keep], own[keep]
     # distinct shingles per text, as one sorted (text, hash) array
-    order = lexsort_ints((h, own))  # 64-bit hashes: sorted digit by digit
+    order = np.lexsort((h, own))  # 64-bit hashes: nothing to pack (a radix sort took 4x memory)
     h, own = h[order], own[order]
     first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
     h, own = h[first], own[first]
@@ -98,7 +98,7 @@ def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
         rows.append(p)
         hashes.append(h[pos])
     p, hh = np.concatenate(rows), np.concatenate(hashes)
-    order = lexsort_ints((hh, p))
+    order = np.lexsort((hh, p))
     p, hh = p[order], hh[order]
     dup = (p[1:] == p[:-1]) & (hh[1:] == hh[:-1])
     inter = np.bincount(p[1:][dup], minlength=len(x))

@@ -101,60 +101,70 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
         keys = [dense_rank(k) if k.dtype.kind == "f" else k for k in keys]
     if n < 2 or not all(k.dtype.kind in "iub" and k.ndim == 1 for k in keys):
         return np.lexsort(keys) if keys else np.zeros(0, np.int64)
-    shifted = [_from_zero(k) for k in keys]
-    total = sum(w for _, w in shifted)
+    ranges = [(int(k.min()), int(k.max())) for k in keys]
+    widths = [(hi - lo).bit_length() for lo, hi in ranges]
+    total = sum(widths)
     if total > 64:
-        return _radix_lexsort(shifted, n)
+        return _radix_lexsort(keys, n)
     packed = np.zeros(n, dtype=np.uint64)
-    for u, w in reversed(shifted):  # the first key packed (the primary one) ends highest
-        if w:
+    for k, (lo, _), w in zip(reversed(keys), reversed(ranges), reversed(widths), strict=True):
+        if w:  # the first key packed (the primary one) ends in the highest bits
             packed <<= np.uint64(w)
-            packed |= u
+            packed |= _from_zero(k, lo)
     if (packed[1:] >= packed[:-1]).all():  # already in order (one pass; a stable sort
         return np.arange(n, dtype=np.int64)  # keeps such an input as it is)
-    return _radix_lexsort([(packed, total)], n)
+    return _radix_lexsort([packed], n, owned=True)
 
 
-def _from_zero(k: np.ndarray) -> tuple[np.ndarray, int]:
-    """(``k`` - min as uint64, bit width of its range): exact for every integer dtype (the
-    conversion and the subtraction wrap for negative values, the difference does not)."""
-    lo, hi = int(k.min()), int(k.max())
+def _from_zero(k: np.ndarray, lo: int) -> np.ndarray:
+    """``k`` - ``lo`` as uint64: exact for every integer dtype (the conversion and the
+    subtraction wrap for negative values, the difference does not)."""
     with np.errstate(over="ignore"):
         u = k.astype(np.uint64)
         u -= np.uint64(lo % 2**64)
-    return u, (hi - lo).bit_length()
+    return u
 
 
-def _radix_lexsort(keys: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
-    """Stable lexsort of uint64 keys from zero (``_from_zero``, consumed; the last key
-    primary) by
-    least-significant-digit radix passes, each one NumPy ``sort`` of (digit, rank so far)
-    packed in 64 bits: NumPy sorts 64-bit integers vectorised, its argsorts are not (18M
-    values: 0.75 s against 4.2 s). A digit is what fits beside the position bits (40 bits at
-    16M rows); keys without a range take no pass."""
+def _radix_lexsort(keys: list[np.ndarray], n: int, *, owned: bool = False) -> np.ndarray:
+    """Stable lexsort of integer keys (the last key primary) by least-significant-digit radix
+    passes, each one NumPy ``sort`` of (digit, place so far) packed in 64 bits: NumPy sorts
+    64-bit integers vectorised, its argsorts are not (18M values: 0.75 s against 4.2 s). A
+    digit is what fits beside the position bits (40 bits at 16M rows); a key without a range
+    takes no pass. ``owned``: the one key is a uint64 array from zero that may be consumed.
+    Memory: the key being sorted, its digit, the order and one position array (4 x 8 bytes
+    a row)."""
     pb = max((n - 1).bit_length(), 1)
     digit = 64 - pb
     shift, mask = np.uint64(pb), np.uint64((1 << pb) - 1)
+    low_mask = np.uint64((1 << digit) - 1)
+    pos = np.arange(n, dtype=np.uint64)
     order: np.ndarray | None = None
-    for u, width in keys:
-        for low in range(0, width, digit):
-            if low == 0 and width <= digit:
-                d = u  # the key's only digit: sorted in place (the key is ours)
-            else:
-                d = (u >> np.uint64(low)) & np.uint64((1 << digit) - 1)
-            d <<= shift
+    for k in keys:
+        lo, hi = (0, int(k.max())) if owned else (int(k.min()), int(k.max()))
+        width = (hi - lo).bit_length()
+        if width == 0:
+            continue
+        u = k if owned else _from_zero(k, lo)
+        lows = range(0, width, digit)
+        for low in lows:
+            last = low == lows[-1]
             if order is None:  # first pass: ties by position
-                d |= np.arange(n, dtype=np.uint64)
-            else:  # later passes: ties by the order so far
-                rank = np.empty(n, np.uint64)
-                rank[order] = np.arange(n, dtype=np.uint64)
-                d |= rank
-                del rank
+                d = u if (low == 0 and last) else (u >> np.uint64(low)) & low_mask
+            else:  # later passes: the digit in the order so far, ties by place in it
+                d = u[order]
+                if low:
+                    d >>= np.uint64(low)
+                if not last:
+                    d &= low_mask
+            if last:
+                u = None  # the key is done: freed before the sort
+            d <<= shift
+            d |= pos
             d.sort()
             d &= mask
             step = d.view(np.int64)
             order = step if order is None else order[step]
-    return np.arange(n, dtype=np.int64) if order is None else order
+    return pos.view(np.int64) if order is None else order
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
@@ -165,7 +175,7 @@ def stable_argsort(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values)
     n = len(v)
     if n >= 2 and v.ndim == 1 and v.dtype.kind in "iub":
-        return _radix_lexsort([_from_zero(v)], n)
+        return _radix_lexsort([v], n)
     order = np.argsort(v)
     s = v[order]
     tie = s[1:] == s[:-1]
