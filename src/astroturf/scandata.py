@@ -26,7 +26,6 @@ from astroturf.kernels.neardup import NearDupParams
 from astroturf.kernels.sweep import (
     NAT,
     dense_rank,
-    lexsort_ints,
     stable_codes,
     time_grid_ns,
     time_ns,
@@ -185,7 +184,7 @@ def _account_codes(data: Dataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: pa.Array) -> np.ndarray:
     """Order by (account, time, post id); post ids are compared (and made Python strings)
     only inside ties."""
-    order = lexsort_ints((t, acc))
+    order = np.lexsort((t, acc))
     a, tt = acc[order], t[order]
     tie = np.r_[False, (a[1:] == a[:-1]) & (tt[1:] == tt[:-1])]
     if not tie.any():
@@ -194,7 +193,7 @@ def _canonical_order(acc: np.ndarray, t: np.ndarray, pid: pa.Array) -> np.ndarra
     pos = np.flatnonzero(in_run)
     run = np.cumsum(~tie[pos])  # run id: a new run starts where the tie flag is off
     tied = pid.take(pa.array(order[pos])).to_numpy(zero_copy_only=False)
-    sub = lexsort_ints((stable_codes(tied), run))
+    sub = np.lexsort((stable_codes(tied), run))
     order[pos] = order[pos][sub]
     return order
 

@@ -81,7 +81,7 @@ def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
     h, own = h[keep], own[keep]
     # distinct shingles per text, as one sorted (text, hash) array
-    order = np.lexsort((h, own))  # 64-bit hashes: nothing to pack (a radix sort took 4x memory)
+    order = np.lexsort((h, own))  # 64-bit hashes: nothing to pack
     h, own = h[order], own[order]
     first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
     h, own = h[first], own[first]

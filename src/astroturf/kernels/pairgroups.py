@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from astroturf.kernels.sweep import lexsort_ints, run_ids, run_starts, stable_argsort, unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, run_ids, run_starts, unique_sorted
 
 
 @dataclass
@@ -75,7 +75,7 @@ def group_pairs(i: np.ndarray, j: np.ndarray, *, key: np.ndarray, time: np.ndarr
     pos_b = np.where(swap, i, j)
     pair, upair = compact(account[pos_a] * np.int64(n_acc) + account[pos_b])
     n_act = np.int64(len(key))
-    order = stable_argsort(pair * n_act + pos_a)  # positions are in (key, time) order
+    order = np.argsort(pair * n_act + pos_a)  # positions are in (key, time) order
     pair, pos_a, pos_b = pair[order], pos_a[order], pos_b[order]
     gk = key[pos_a]
     g_start = run_starts(pair, gk)

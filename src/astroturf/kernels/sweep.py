@@ -90,8 +90,8 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
     The keys, each shifted to start at 0, are packed into one uint64 when their value ranges
     fit, and then one sort does what lexsort does in one pass per key: with the row position
     in the low bits when that fits too (an ordinary sort of unique values), else a stable
-    argsort. Keys too wide to pack together are sorted digit by digit (``_radix_lexsort``).
-    Floats are ranked first; the result is the same permutation either way.
+    argsort. Anything else (floats, wider ranges) goes to ``np.lexsort`` itself; the result
+    is the same permutation either way.
     """
     keys = [np.asarray(k) for k in keys]
     n = len(keys[0]) if keys else 0
@@ -101,90 +101,42 @@ def lexsort_ints(keys: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
         keys = [dense_rank(k) if k.dtype.kind == "f" else k for k in keys]
     if n < 2 or not all(k.dtype.kind in "iub" and k.ndim == 1 for k in keys):
         return np.lexsort(keys) if keys else np.zeros(0, np.int64)
-    ranges = [(int(k.min()), int(k.max())) for k in keys]
-    widths = [(hi - lo).bit_length() for lo, hi in ranges]
+    lows, widths = [], []
+    for k in keys:
+        lo, hi = int(k.min()), int(k.max())
+        if hi >= 2**63:  # uint64 beyond int64: not worth a special path
+            return np.lexsort(keys)
+        lows.append(lo)
+        widths.append(max(hi - lo, 0).bit_length())
+    pos_bits = (n - 1).bit_length()
     total = sum(widths)
     if total > 64:
-        return _radix_lexsort(keys, n)
+        return np.lexsort(keys)
     packed = np.zeros(n, dtype=np.uint64)
-    for k, (lo, _), w in zip(reversed(keys), reversed(ranges), reversed(widths), strict=True):
+    for k, lo, w in zip(reversed(keys), reversed(lows), reversed(widths), strict=True):
         if w:  # the first key packed (the primary one) ends in the highest bits
-            packed <<= np.uint64(w)
-            packed |= _from_zero(k, lo)
+            packed = (packed << np.uint64(w)) | (k.astype(np.int64) - lo).astype(np.uint64)
     if (packed[1:] >= packed[:-1]).all():  # already in order (one pass; a stable sort
         return np.arange(n, dtype=np.int64)  # keeps such an input as it is)
-    return _radix_lexsort([packed], n, owned=True)
-
-
-def _from_zero(k: np.ndarray, lo: int) -> np.ndarray:
-    """``k`` - ``lo`` as uint64: exact for every integer dtype (the conversion and the
-    subtraction wrap for negative values, the difference does not)."""
-    with np.errstate(over="ignore"):
-        u = k.astype(np.uint64)
-        u -= np.uint64(lo % 2**64)
-    return u
-
-
-def _radix_lexsort(keys: list[np.ndarray], n: int, *, owned: bool = False) -> np.ndarray:
-    """Stable lexsort of integer keys (the last key primary) by least-significant-digit radix
-    passes, each one NumPy ``sort`` of (digit, place so far) packed in 64 bits: NumPy sorts
-    64-bit integers vectorised, its argsorts are not (18M values: 0.75 s against 4.2 s). A
-    digit is what fits beside the position bits (40 bits at 16M rows); a key without a range
-    takes no pass. ``owned``: the one key is a uint64 array from zero that may be consumed.
-    Memory: the key being sorted, its digit, the order and one position array (4 x 8 bytes
-    a row)."""
-    pb = max((n - 1).bit_length(), 1)
-    digit = 64 - pb
-    shift, mask = np.uint64(pb), np.uint64((1 << pb) - 1)
-    low_mask = np.uint64((1 << digit) - 1)
-    pos = np.arange(n, dtype=np.uint64)
-    order: np.ndarray | None = None
-    for k in keys:
-        lo, hi = (0, int(k.max())) if owned else (int(k.min()), int(k.max()))
-        width = (hi - lo).bit_length()
-        if width == 0:
-            continue
-        u = k if owned else _from_zero(k, lo)
-        lows = range(0, width, digit)
-        for low in lows:
-            last = low == lows[-1]
-            if order is None:  # first pass: ties by position
-                d = u if (low == 0 and last) else (u >> np.uint64(low)) & low_mask
-            else:  # later passes: the digit in the order so far, ties by place in it
-                d = u[order]
-                if low:
-                    d >>= np.uint64(low)
-                if not last:
-                    d &= low_mask
-            if last:
-                u = None  # the key is done: freed before the sort
-            d <<= shift
-            d |= pos
-            d.sort()
-            d &= mask
-            step = d.view(np.int64)
-            order = step if order is None else order[step]
-    return pos.view(np.int64) if order is None else order
+    if total + pos_bits <= 64:
+        packed = (packed << np.uint64(pos_bits)) | np.arange(n, dtype=np.uint64)
+        return (np.sort(packed) & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
+    return stable_argsort(packed)
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")``, the same permutation, 2-4x faster for integers
-    (``_radix_lexsort``: one NumPy sort when value range and position fit in 64 bits, else
-    one per digit). Floats: the unstable argsort with equal values put back in position
-    order (only where there are any)."""
-    v = np.asarray(values)
-    n = len(v)
-    if n >= 2 and v.ndim == 1 and v.dtype.kind in "iub":
-        return _radix_lexsort([v], n)
-    order = np.argsort(v)
-    s = v[order]
+    """``np.argsort(values, kind="stable")``: the fast unstable argsort, then equal values put
+    back in position order (only where there are any: distinct keys, the usual case when a
+    row id is part of them, cost nothing more)."""
+    order = np.argsort(values)
+    s = values[order]
     tie = s[1:] == s[:-1]
     if not tie.any():
         return order
     same = np.r_[False, tie]  # equal to the value before
     pos = np.flatnonzero(same | np.r_[tie, False])
-    if 3 * len(pos) > len(v):  # ties everywhere: the stable sort itself is cheaper
-        return np.argsort(v, kind="stable")
+    if 3 * len(pos) > len(values):  # ties everywhere: the stable sort itself is cheaper
+        return np.argsort(values, kind="stable")
     run = np.cumsum(~same[pos])  # one id per run of equal values
     sub = np.lexsort((order[pos], run))
     order[pos] = order[pos][sub]
@@ -197,7 +149,7 @@ def time_rank(t: np.ndarray) -> np.ndarray:
     lets ``lexsort_ints`` pack sorts that would otherwise fall back to ``np.lexsort`` (five
     times slower on 10M rows)."""
     rank = np.empty(len(t), np.int64)
-    rank[stable_argsort(t)] = np.arange(len(t))
+    rank[np.argsort(t, kind="stable")] = np.arange(len(t))
     return rank
 
 
@@ -208,8 +160,7 @@ def dense_rank(x: np.ndarray) -> np.ndarray:
     """
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
-    # equal values get one code whatever their order: for integers the (faster) stable one
-    order = stable_argsort(x) if x.dtype.kind in "iub" else np.argsort(x)
+    order = np.argsort(x)  # equal values get one code whatever their order
     s = x[order]
     new = np.r_[True, s[1:] != s[:-1]]
     if s.dtype.kind == "f":

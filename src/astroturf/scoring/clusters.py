@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astroturf.kernels.sweep import NAT, stable_argsort, utc_index
+from astroturf.kernels.sweep import NAT, utc_index
 from astroturf.scandata import ScanData
 from astroturf.schema import CLUSTER_OUT_COLUMNS, STR_DTYPE
 from astroturf.scoring.reasons import (
@@ -103,7 +103,7 @@ class KeyDescriber:
     def _first_edge(self, sig: int, keys: np.ndarray) -> np.ndarray:
         """The edge of each key's first key-index row in channel ``sig`` (-1: none)."""
         ch = self.ev.channels[sig]
-        order = stable_argsort(ch.ki_key)  # the first row of each key leads its run
+        order = np.argsort(ch.ki_key, kind="stable")  # the first row of each key leads its run
         k = ch.ki_key[order]
         at = np.minimum(np.searchsorted(k, keys), max(len(k) - 1, 0))
         found = (k[at] == keys) if len(k) else np.zeros(len(keys), bool)

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from astroturf.kernels.sweep import NAT, lexsort_ints, run_starts, stable_argsort, utc_index
+from astroturf.kernels.sweep import NAT, lexsort_ints, run_starts, utc_index
 from astroturf.schema import EDGE_COLUMNS, EVIDENCE_PAIR_SEP, coerce_edges, empty_edges
 
 # how a channel's p-value is recomputed when one shared key is set aside (stats.cluster_test)
@@ -157,7 +157,7 @@ def evidence_positions(edges: ChannelEdges, rows: np.ndarray, max_evidence: int
     take = pos[edges.ev_edge] >= 0
     e = pos[edges.ev_edge[take]]
     a, b = edges.ev_a[take], edges.ev_b[take]
-    order = stable_argsort(e)
+    order = np.argsort(e, kind="stable")
     e, a, b = e[order], a[order], b[order]
     starts = run_starts(e)
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from astroturf.kernels.keys import auto_max_p, pairs_within_groups, shared_key_pairs
-from astroturf.kernels.sweep import stable_argsort
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 log = logging.getLogger("astroturf.signals.handles")
@@ -174,7 +173,7 @@ def _tokens_of_accounts(uid: np.ndarray, tok: pd.DataFrame, n_names: int
                         ) -> tuple[np.ndarray, pd.Series]:
     """(account position, token) rows from the tokens of distinct names (``tok.pos`` indexes
     the distinct names, ``uid`` gives each account's distinct name)."""
-    members = stable_argsort(uid)
+    members = np.argsort(uid, kind="stable")
     per_name = np.bincount(uid, minlength=n_names)
     start = np.cumsum(per_name) - per_name
     pos = tok["pos"].to_numpy(np.int64)

@@ -32,14 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, key_pairs, rarity_tail
 from astroturf.kernels.neardup import near_duplicate_pairs
-from astroturf.kernels.sweep import (
-    NAT,
-    lexsort_ints,
-    run_starts,
-    stable_argsort,
-    unique_sorted,
-    utc_index,
-)
+from astroturf.kernels.sweep import NAT, lexsort_ints, run_starts, unique_sorted, utc_index
 from astroturf.scandata import ScanData, Templates
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel
 from astroturf.stats.nulls import configuration_null
@@ -78,7 +71,7 @@ def _stubs(sd: ScanData, key: np.ndarray, mask: np.ndarray
     position of each stub's earliest post."""
     pos = np.flatnonzero(mask)
     packed = key[pos] * np.int64(sd.n_accounts) + sd.acc[pos]
-    order = stable_argsort(packed)  # posts are in (account, time) order
+    order = np.argsort(packed, kind="stable")  # posts are in (account, time) order
     packed, pos = packed[order], pos[order]
     first = run_starts(packed)
     return sd.acc[pos[first]], key[pos[first]], pos[first]

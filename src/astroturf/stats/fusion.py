@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from astroturf.kernels.sweep import lexsort_ints, run_starts, stable_argsort, unique_sorted
+from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
 from astroturf.signals.base import ChannelEdges
 
 FAMILIES: dict[str, str] = {
@@ -301,7 +301,7 @@ def fisher_log10(fam: pd.DataFrame, n_families_run: int) -> pd.Series:
     if len(live) == 0:
         return pd.Series([], dtype=float)
     pair = live["pair"].to_numpy(np.int64)
-    order = stable_argsort(pair)
+    order = np.argsort(pair, kind="stable")
     pair = pair[order]
     stat_each = -2.0 * np.log(live["p"].to_numpy(float)[order])
     starts = run_starts(pair)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from astroturf.kernels.sweep import lexsort_ints, stable_argsort
+from astroturf.kernels.sweep import lexsort_ints
 from astroturf.stats.tails import binom_sf, poisson_sf
 
 
@@ -36,7 +36,7 @@ def sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str = "left",
     unsorted needles (cache-friendly), same result. ``order`` may pass a precomputed argsort."""
     if len(needles) < 50_000:
         return np.searchsorted(haystack, needles, side=side)
-    o = stable_argsort(needles) if order is None else order
+    o = np.argsort(needles, kind="stable") if order is None else order
     out = np.empty(len(needles), dtype=np.int64)
     out[o] = np.searchsorted(haystack, needles[o], side=side)
     return out
