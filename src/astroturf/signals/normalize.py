@@ -21,6 +21,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from ural import normalize_url
+from ural.infer_redirection import OBVIOUS_REDIRECTS_RE, REDIRECTION_DOMAINS_RE
+from ural.normalize_url import (
+    AMP_QUERY_COMBOS,
+    IRRELEVANT_QUERY_COMBOS,
+    IRRELEVANT_SUBDOMAIN_AMP_RE,
+    should_strip_query_item,
+)
 
 from astroturf.kernels.threads import spans, thread_map
 
@@ -130,17 +137,17 @@ def normalize_url_value(url: str) -> str | None:
 # ASCII host without port, user or punycode; a path of plain segments; a query of plain
 # ``key[=value]`` items. ural lower-cases the host, strips the scheme, irrelevant subdomains,
 # a trailing slash and tracking items, and sorts the rest. Fragments, percent-escapes, dot
-# segments, AMP forms, index pages, redirect hosts and keys, and hosts with their own query
-# rules (facebook, youtube) all go to ural itself.
+# segments, AMP forms, index pages, redirects (ural's own patterns) and hosts with their own
+# query rules (facebook, youtube) all go to ural itself. The rules mirrored are ural 1.6's
+# (pinned in pyproject.toml; tests compare both paths).
 _ITEM = r"[A-Za-z0-9_.~-]+(?:=[A-Za-z0-9_.~-]*)?"
 _PLAIN_URL = (r"^(?i:https?://)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
               rf"(?:/[A-Za-z0-9_~-]+(?:\.[A-Za-z0-9_~-]+)*)*/?(?:\?{_ITEM}(?:&{_ITEM})*)?$")
-_NOT_PLAIN = (r"(?i)xn--|ampproject|marfeel|facebook\.com|youtube\.com"
+_NOT_PLAIN = (r"(?i)xn--|facebook\.com|youtube\.com"
               r"|\.amp(?:[./?]|$)|/amp(?:[/?]|$)|/(?:index|default)(?:\.[^/?]*)?/?(?:\?|$)"
-              r"|[?&](?:redirect(?:_to)?|target|redir|next|link|orig|goto|url|[luq])=")
+              rf"|{REDIRECTION_DOMAINS_RE.pattern}|{OBVIOUS_REDIRECTS_RE.pattern}")
 _SCHEME = r"^(?i:https?://)"
-# ural's IRRELEVANT_SUBDOMAIN_AMP_RE, applied to the lower-cased host as ural does
-_IRRELEVANT_SUBDOMAIN = r"\b(?:www\d?|mobile|m|amp)\."
+_IRRELEVANT_SUBDOMAIN = "(?i)" + IRRELEVANT_SUBDOMAIN_AMP_RE.pattern
 
 
 def _plain_urls(arr: pa.Array) -> pa.Array:
@@ -162,12 +169,6 @@ def _kept_query(query: pa.Array) -> pa.Array:
     """The query ural keeps of each plain query: tracking items dropped (ural's own
     ``should_strip_query_item``, asked once per distinct key, or per distinct item for the
     keys whose rule reads the value), the rest sorted as ural sorts them, joined by '&'."""
-    from ural.normalize_url import (
-        AMP_QUERY_COMBOS,
-        IRRELEVANT_QUERY_COMBOS,
-        should_strip_query_item,
-    )
-
     lists = pc.split_pattern(query, "&")
     items = pc.list_flatten(lists)
     parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
