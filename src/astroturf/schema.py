@@ -148,9 +148,13 @@ def _coerce(df: pd.DataFrame, fields: dict[str, tuple[str, str]]) -> pd.DataFram
     (readers own parsing because only they know the source format); naive times are UTC.
     """
     out: dict[str, Any] = {}
+    missing: dict[str, pd.Series] = {}  # one all-NA column per dtype, shared (Arrow arrays
+    # are immutable: at 10M rows each text column is 80 MB of offsets)
     for name, (dtype, _) in fields.items():
         if name not in df.columns:
-            out[name] = _all_missing(dtype, df.index)
+            if dtype not in missing:
+                missing[dtype] = _all_missing(dtype, df.index)
+            out[name] = missing[dtype]
             continue
         col = df[name]
         if dtype == TIME_DTYPE:

@@ -178,6 +178,7 @@ def read_dataset(inputs: list[str], *, format: str = "auto",
     extra = [read_accounts_file(f, mapping=mapping, strict=strict) for f in account_files]
     profiles = _profiles([p.accounts for p in parts], [e.accounts for e in extra], posts)
     metas = [p.meta for p in parts]
+    del parts  # their frames are combined; freed here so the release below hands them back
     meta: dict[str, Any] = {"inputs": metas, "n_posts": len(posts), "n_accounts": len(profiles),
                             "duplicate_posts": n_dup}
     if any(g.kind != "file" for g in groups):
