@@ -274,3 +274,50 @@ def test_lsh_prefilter_inside_equals_filtering_after(seed, min_agree):
     keep = np.count_nonzero(sig[x] == sig[y], axis=1) >= min_agree
     fx, fy = lsh_candidates(sig, max_bucket=5, min_agree=min_agree)
     assert fx.tolist() == x[keep].tolist() and fy.tolist() == y[keep].tolist()
+
+
+def reference_lsh(sig: np.ndarray, rows: int, max_bucket: int, hot_links: int
+                  ) -> list[tuple[int, int]]:
+    """lsh_candidates' stated relation, by dictionaries: rows sharing a band's values pair;
+    members of a bucket over ``max_bucket`` pair only with its first ``hot_links`` members."""
+    pairs: set[tuple[int, int]] = set()
+    for band in range(sig.shape[1] // rows):
+        buckets: dict[tuple, list[int]] = {}
+        for r in range(len(sig)):
+            if sig[r, 0] != EMPTY16:
+                buckets.setdefault(tuple(sig[r, band * rows:(band + 1) * rows]), []).append(r)
+        for members in buckets.values():
+            if len(members) <= max_bucket:
+                pairs.update(combinations(members, 2))
+            else:
+                pairs.update((hub, m) for h, hub in enumerate(members[:hot_links])
+                             for m in members[h + 1:])
+    return sorted(pairs)
+
+
+@FAST
+@given(seed=st.integers(0, 10_000), rows=st.integers(1, 3), n=st.integers(0, 60),
+       max_bucket=st.integers(2, 8))
+def test_lsh_candidates_equal_the_reference(seed, rows, n, max_bucket):
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, 3, size=(n, 3 * rows)).astype(np.uint16)  # small alphabet: hot keys
+    sig[rng.random(n) < 0.1] = EMPTY16
+    x, y = lsh_candidates(sig, rows=rows, max_bucket=max_bucket, hot_links=2)
+    assert list(zip(x.tolist(), y.tolist(), strict=True)) == reference_lsh(sig, rows,
+                                                                         max_bucket, 2)
+
+
+def test_pair_ratios_in_blocks_equal_one_call(monkeypatch):
+    from rapidfuzz.process import cpdist
+
+    from astroturf.kernels import neardup
+
+    rng = np.random.default_rng(1)
+    strings = np.array([" ".join(rng.choice(WORDS, 6)) for _ in range(40)], dtype=object)
+    x, y = rng.integers(0, 40, 101), rng.integers(0, 40, 101)
+    monkeypatch.setattr(neardup, "_VERIFY_BLOCK", 7)
+    for cutoff in (None, 60.0):
+        whole = cpdist(strings[x], strings[y], scorer=fuzz.ratio, score_cutoff=cutoff)
+        got = neardup.pair_ratios(strings, x, y, score_cutoff=cutoff)
+        assert got.dtype == whole.dtype and got.tolist() == whole.tolist()
+    assert len(neardup.pair_ratios(strings, x[:0], y[:0])) == 0

@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, shared_key_pairs
 from astroturf.kernels.minhash import lsh_candidates, profile_signatures
+from astroturf.kernels.neardup import pair_ratios
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 log = logging.getLogger("astroturf.signals.bios")
@@ -64,8 +65,7 @@ def near_duplicate_clusters(texts: pd.Series, *, threshold: float = 0.8, seed: i
     if len(i):
         # pairs under the threshold come back as 0 (the kernel stops early on them); the
         # others exactly, on every core
-        sim = cpdist(vals[i], vals[j], scorer=fuzz.ratio, workers=-1,
-                     score_cutoff=100.0 * threshold - 1e-9) / 100.0
+        sim = pair_ratios(vals, i, j, score_cutoff=100.0 * threshold - 1e-9) / 100.0
         ok = sim >= threshold
         i, j, sim = i[ok], j[ok], sim[ok]
     else:
