@@ -206,3 +206,44 @@ def test_account_features_and_availability():
     assert "creation_burst" not in why and "rhythm" not in why
     assert why["bio_similar"] == "no account has a bio"
     assert "client" in why["client"]
+
+
+def test_hour_counts_are_scipys_canonical_matrix():
+    from scipy.sparse import csr_matrix
+
+    from astroturf.signals import rhythm
+
+    rng = np.random.default_rng(7)
+    for n, n_acc in [(0, 4), (1, 1), (5_000, 300), (800, 2_000)]:  # accounts without posts too
+        acc = rng.integers(0, n_acc, n)  # any order: the caller's need not be sorted
+        t = rng.integers(-10**18, 2 * 10**18, n)  # before 1970 too (floor division)
+        hours = t // (3_600 * 10**9)
+        how = ((hours // 24 + 3) % 7) * 24 + hours % 24
+        ref = csr_matrix((np.ones(n), (acc, how)), shape=(n_acc, 168))
+        got = rhythm._counts_of(acc, t, n_acc)
+        assert ref.has_canonical_format and got.has_canonical_format
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(got, part), getattr(ref, part)), (n, part)
+
+
+def test_account_features_from_the_scan_in_blocks_equal_the_posts_path(monkeypatch):
+    from astroturf.signals import rhythm
+    from astroturf.signals.coactions import scan_data
+
+    rng = np.random.default_rng(3)
+    n = 4_000
+    posts = pd.DataFrame({
+        "post_id": [f"p{i}" for i in range(n)],
+        "account_id": [f"u{i:03d}" for i in rng.integers(0, 250, n)],
+        "created_at": T0 + pd.to_timedelta(rng.integers(0, 40 * 86_400, n), unit="s"),
+        "kind": rng.choice(["post", "reply", "repost"], n)})
+    accounts = pd.DataFrame({"account_id": [f"u{i:03d}" for i in range(0, 300, 2)],
+                             "created_at": T0 - pd.Timedelta(days=30),
+                             "followers": 5, "following": 2})  # some never post
+    sd = scan_data(posts, accounts)
+    whole = account_features(sd.posts, sd.accounts)
+    monkeypatch.setattr(rhythm, "_SUMMARY_ROWS", 17)  # many blocks, the last one partial
+    pd.testing.assert_frame_equal(account_features(sd.posts, sd.accounts, sd=sd), whole,
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(account_features(sd.posts, sd.accounts), whole,
+                                  check_exact=True)
