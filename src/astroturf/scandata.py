@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,9 @@ from astroturf.kernels.sweep import (
     time_rank,
 )
 from astroturf.schema import Dataset
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 log = logging.getLogger("astroturf.scandata")
 
@@ -96,6 +100,7 @@ class ScanData:
     _templates: Templates | None = field(default=None, repr=False)
     _t_rank: np.ndarray | None = field(default=None, repr=False)
     _time_grid: int | None = field(default=None, repr=False)
+    _hour_counts: csr_matrix | None = field(default=None, repr=False)
 
     @property
     def n_accounts(self) -> int:
@@ -133,6 +138,16 @@ class ScanData:
         if self._t_rank is None:
             self._t_rank = time_rank(self.t)
         return self._t_rank
+
+    @property
+    def hour_counts(self) -> csr_matrix:
+        """Posts per (account code, hour of week), n_accounts x 168 (``signals.rhythm``),
+        computed on first use: the rhythm signal and the account features both read it."""
+        if self._hour_counts is None:
+            from astroturf.signals.rhythm import hour_counts
+
+            self._hour_counts = hour_counts(self.acc, self.t, self.n_accounts)
+        return self._hour_counts
 
     def post_times(self, times: np.ndarray | None = None, ranks: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:

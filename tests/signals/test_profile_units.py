@@ -220,7 +220,7 @@ def test_hour_counts_are_scipys_canonical_matrix():
         hours = t // (3_600 * 10**9)
         how = ((hours // 24 + 3) % 7) * 24 + hours % 24
         ref = csr_matrix((np.ones(n), (acc, how)), shape=(n_acc, 168))
-        got = rhythm._counts_of(acc, t, n_acc)
+        got = rhythm.hour_counts(acc, t, n_acc)
         assert ref.has_canonical_format and got.has_canonical_format
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(got, part), getattr(ref, part)), (n, part)

@@ -207,9 +207,7 @@ def lsh_candidates(sig: np.ndarray, *, rows: int = 2, max_bucket: int = 10,
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     u = np.concatenate(packed)
     del packed  # the bands' pairs, now in u: sorted in place, not copied again
-    u.sort()
-    if len(u):
-        u = u[np.r_[True, u[1:] != u[:-1]]]
+    u = unique_sorted(u, overwrite=True)
     return u // n, u % n
 
 

@@ -170,11 +170,16 @@ def dense_rank(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def unique_sorted(x: np.ndarray) -> np.ndarray:
-    """np.unique for int64 via one np.sort (faster than the hash-based np.unique here)."""
+def unique_sorted(x: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """np.unique for int64 via one np.sort (faster than the hash-based np.unique here).
+    ``overwrite``: sort ``x`` itself instead of a copy (for large arrays used only here)."""
     if len(x) == 0:
         return x
-    u = np.sort(x)
+    if overwrite:
+        x.sort()
+        u = x
+    else:
+        u = np.sort(x)
     return u[np.r_[True, u[1:] != u[:-1]]]
 
 

@@ -39,6 +39,11 @@ def _post_stats(p: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataF
                           "reply_share": g["is_reply"].mean(),
                           "repost_share": g["is_repost"].mean()})
     stats.index = pd.Index(ids[stats.index.to_numpy()], name="account_id", dtype="str")
+    return _with_rate(stats)
+
+
+def _with_rate(stats: pd.DataFrame) -> pd.DataFrame:
+    """posts_per_day: posts over the account's active span, at least one day."""
     span_days = (stats["last_post"] - stats["first_post"]).dt.total_seconds() / 86_400
     stats["posts_per_day"] = stats["n_posts"] / np.maximum(span_days, 1.0)
     return stats
@@ -53,14 +58,14 @@ def _scan_stats(sd) -> pd.DataFrame:
     copy's (10M posts: 17 -> 7 s, and the scan's peak no longer in the copies). Shares are
     sums of 0/1 over counts, exact in float64, so they equal the groupby's means bit for
     bit."""
-    from astroturf.kernels.sweep import run_starts
+    from astroturf.kernels.sweep import run_ids, run_starts
     from astroturf.scandata import KIND_CODES
     from astroturf.signals.rhythm import rhythm_summaries
 
     starts = run_starts(sd.acc)
     n_posts = np.diff(np.r_[starts, len(sd.acc)])
     used = sd.acc[starts]
-    codes = np.repeat(np.arange(len(starts)), n_posts)
+    codes = run_ids(starts, len(sd.acc))
     ids = np.asarray(sd.ids, dtype=object)[used]
     first, last = sd.t[starts], sd.t[starts + n_posts - 1]
     stats = pd.DataFrame({
@@ -72,9 +77,8 @@ def _scan_stats(sd) -> pd.DataFrame:
         "repost_share": np.bincount(codes, weights=sd.kind == KIND_CODES["repost"],
                                     minlength=len(starts)) / n_posts},
         index=pd.Index(ids, name="account_id", dtype="str"))
-    span_days = (stats["last_post"] - stats["first_post"]).dt.total_seconds() / 86_400
-    stats["posts_per_day"] = stats["n_posts"] / np.maximum(span_days, 1.0)
-    return stats.join(rhythm_summaries(codes, sd.t, ids).set_index("account_id"))
+    rhythm = rhythm_summaries(sd.hour_counts[used], ids)  # counted once, with the signal
+    return _with_rate(stats).join(rhythm.set_index("account_id"))
 
 
 def account_features(posts: pd.DataFrame, accounts: pd.DataFrame, *, sd=None) -> pd.DataFrame:

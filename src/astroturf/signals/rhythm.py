@@ -120,12 +120,12 @@ def rhythm_features(posts: pd.DataFrame, *,
             ("active_hours_len", "float64"), ("office_hours_share", "float64"),
             ("weekday_share", "float64"))})
     p, codes, ids = coded if coded is not None else posting_accounts(posts)
-    return rhythm_summaries(codes, to_ns(p["created_at"]), ids)
+    return rhythm_summaries(hour_counts(codes, to_ns(p["created_at"]), len(ids)), ids)
 
 
-def rhythm_summaries(codes: np.ndarray, t: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
-    """``rhythm_features`` of posts given as account codes into ``ids`` and int64-ns times."""
-    out = _summaries(_counts_of(codes, t, len(ids)))
+def rhythm_summaries(counts: csr_matrix, ids: np.ndarray) -> pd.DataFrame:
+    """``rhythm_features`` from ``hour_counts`` rows, one per id of ``ids``."""
+    out = _summaries(counts)
     out.insert(0, "account_id", pd.Series(ids, dtype="str"))
     return out
 
@@ -160,7 +160,7 @@ def _candidates(key: np.ndarray, order: np.ndarray, rows: np.ndarray,
     return packed // base, packed % base
 
 
-def _counts_of(acc: np.ndarray, t: np.ndarray, n_acc: int) -> csr_matrix:
+def hour_counts(acc: np.ndarray, t: np.ndarray, n_acc: int) -> csr_matrix:
     """Hour-of-week counts (n_acc x 168, sparse) from account codes and int64-ns times.
 
     Sparse because an account fills few of its 168 cells: dense float64 counts took 1.3 GB
@@ -203,7 +203,7 @@ def rhythm_channel(sd, *, min_posts: int = 10, max_active_hours: int = 12,
     ``min_posts`` posts. Edges with p <= ``max_p_value`` (weight = similarity, n_events = posts
     of the less active account).
     """
-    counts = _counts_of(sd.acc, sd.t, sd.n_accounts)
+    counts = sd.hour_counts
     n = _row_sums(counts)
     elig = np.flatnonzero(n >= min_posts)
     if len(elig) < 3:
