@@ -137,7 +137,7 @@ def run_signals(sd: ScanData, params: ScanParams, *, timer: _Timer | None = None
             if prefetch is not None:
                 prefetch.shutdown()
     for name, ch in out.items():
-        status[name] = f"ran: {len(ch)} edges"
+        status[name] = f"ran: {len(ch) + ch.pruned} edges"  # found, strong enough or not
     for spec in SIGNALS:
         status.setdefault(spec.name, "skipped: not selected (--signals)")
     return out, dict(sorted(status.items()))
@@ -223,7 +223,8 @@ def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
     edges_out, items = timer.run("reported edges", lambda: reported_edges(
         sd, ev, pairs, cid, fdr=params.fdr, max_evidence=params.max_evidence))
     return _Findings(accounts_out, clusters_out, edges_out, items, templates_out, status,
-                     tests, null, sd.n_accounts, int(sum(len(c) for c in channels.values())))
+                     tests, null, sd.n_accounts,
+                     int(sum(len(c) + c.pruned for c in channels.values())))
 
 
 def scan(data: Dataset, params: ScanParams | None = None, *,

@@ -254,22 +254,34 @@ def test_planted_variants_in_sync_found_look_alikes_quiet():
         f"g{g}" for g in range(6)}
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_null_copy_makes_only_what_fusion_keeps(mixed, seed):
-    """With max_p (a null copy) the channel holds exactly the edges of the full channel with
-    p <= max_p, the same values, and the key rows of those edges; the rest are counted."""
+@pytest.mark.parametrize("seed", [None, 0, 1, 2])
+def test_the_channel_makes_only_what_fusion_keeps(mixed, seed):
+    """With max_p (the scan and its null copies: seed None is the scan itself) the channel
+    holds exactly the edges of the full channel with p <= max_p, the same values, the key
+    rows and the evidence of those edges; the rest are counted."""
     from astroturf.signals.templates import template_reuse
     from astroturf.stats.fusion import collect
 
     sd = scan_data(mixed)
-    full = template_reuse(sd, rng=np.random.default_rng(seed))
+
+    def rng():
+        return None if seed is None else np.random.default_rng(seed)
+
+    full = template_reuse(sd, rng=rng())
     ps = np.sort(full.frame["p_value"].to_numpy())
     assert len(ps) > 10
     for max_p in (ps[len(ps) // 3], ps[0] / 2, 1.0):  # some, none, all pass
-        cut = template_reuse(sd, rng=np.random.default_rng(seed), max_p=max_p)
+        cut = template_reuse(sd, rng=rng(), max_p=max_p)
         ok = full.frame["p_value"].to_numpy() <= max_p
         pd.testing.assert_frame_equal(cut.frame, full.frame[ok].reset_index(drop=True))
         assert cut.pruned == int((~ok).sum())
+        if seed is None:  # the scan's evidence: the same posts, for the kept edges only
+            assert len(full.ev_edge) > 0
+            new = np.cumsum(ok) - 1
+            kept = ok[full.ev_edge]
+            np.testing.assert_array_equal(cut.ev_edge, new[full.ev_edge[kept]])
+            np.testing.assert_array_equal(cut.ev_a, full.ev_a[kept])
+            np.testing.assert_array_equal(cut.ev_b, full.ev_b[kept])
         keys = pd.DataFrame({"a": full.frame["a"].to_numpy()[full.ki_edge],
                              "b": full.frame["b"].to_numpy()[full.ki_edge],
                              "key": full.ki_key})[ok[full.ki_edge]].reset_index(drop=True)
@@ -283,3 +295,27 @@ def test_a_null_copy_makes_only_what_fusion_keeps(mixed, seed):
         pd.testing.assert_frame_equal(a.rows.drop(columns="chan_row"),
                                       b.rows.drop(columns="chan_row"))
         pd.testing.assert_frame_equal(a.keys, b.keys)
+
+
+def test_the_scan_keeps_fusions_edges_and_counts_all_it_found():
+    """run_signals: the template channel holds only edges fusion can use, and its status
+    still says how many it found (kept + pruned), the count the full channel has."""
+    from astroturf.config import ScanParams
+    from astroturf.kernels.keys import auto_max_p
+    from astroturf.pipeline import run_signals
+    from astroturf.signals.templates import template_reuse
+
+    rng = np.random.default_rng(3)
+    # 400 accounts each posting 5 of 300 shared texts: one shared text is weak evidence
+    texts = [" ".join(_word(rng) for _ in range(6)) for _ in range(300)]
+    sd = scan_data(_frame([{"account_id": f"u{i:03d}", "text": texts[j],
+                            "sec": float(rng.uniform(0, 7 * DAY))}
+                           for i in range(400) for j in rng.choice(300, 5, replace=False)]))
+    full = template_reuse(sd)
+    cap = auto_max_p(sd.n_accounts)
+    assert (full.frame["p_value"] > cap).any()  # something to leave out
+    chans, status = run_signals(sd, ScanParams(signals="template_reuse"))
+    got = chans["template_reuse"]
+    assert (got.frame["p_value"] <= cap).all()
+    assert len(got) == int((full.frame["p_value"] <= cap).sum())
+    assert status["template_reuse"] == f"ran: {len(full)} edges"

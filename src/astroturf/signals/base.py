@@ -34,8 +34,8 @@ class ChannelEdges:
     in ScanData order, the first by account a), earliest first, at most max_evidence per edge.
     Key incidence: ``ki_edge`` (frame row), ``ki_key`` (channel-local key code), ``ki_events``.
     Profile channels give ``render(rows) -> evidence texts`` instead of post evidence.
-    ``pruned``: edges a null copy left out because fusion would drop them (too weak); the
-    channel still counts as run when all were.
+    ``pruned``: edges left out because fusion would drop them (too weak); the channel still
+    counts as run when all were.
     """
 
     signal: str

@@ -59,11 +59,10 @@ def _key(name: str) -> Runner:
         from astroturf.signals import templates
 
         fn = getattr(templates, name)
-        if null is None:
-            return fn(sd, max_key_accounts=p.max_key_accounts)
-        # a copy is only fused: edges fusion would drop are not made (stats.fusion.collect)
-        return fn(sd, max_key_accounts=p.max_key_accounts, rng=null.rng(name),
-                  max_p=auto_max_p(sd.n_accounts))
+        # edges fusion would drop (stats.fusion.collect) are counted, not made: on the scan
+        # itself too, where they were millions of weak pairs held to the end of detection
+        return fn(sd, max_key_accounts=p.max_key_accounts,
+                  rng=None if null is None else null.rng(name), max_p=auto_max_p(sd.n_accounts))
     return run
 
 

@@ -87,9 +87,9 @@ def shared_key_channel(sd: ScanData, *, signal: str, key: np.ndarray, mask: np.n
     posts that take part. With ``rng`` the stubs are rewired first (a null copy). Null:
     ``stats.nulls.configuration_null`` over distinct stubs; keys used by more than
     ``max_key_accounts`` accounts are hot: no pairs, and left out of the expectation too.
-    ``max_p`` (null copies): only edges with p <= max_p are kept, the others counted in
-    ``pruned`` (fusion would drop them, ``stats.fusion.collect``); a pair sharing one unit can
-    pass only if its expectation is small, so most p-values are never computed.
+    ``max_p`` (the scan passes fusion's cap): only edges with p <= max_p are kept, the others
+    counted in ``pruned`` (fusion would drop them, ``stats.fusion.collect``); a pair sharing one
+    unit can pass only if its expectation is small, so most p-values are never computed.
     """
     s_acc, s_key, s_pos = _stubs(sd, key, mask & (key >= 0))
     if rng is not None:
