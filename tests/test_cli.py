@@ -131,6 +131,22 @@ def test_bad_inputs_exit_2(tmp_path: Path, content: str, needle: str) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("name,needle", [("export.parquet", "not a Parquet file"),
+                                          ("export.csv", "not a table")])
+def test_binary_garbage_is_one_clear_line(tmp_path: Path, name: str, needle: str) -> None:
+    """Random bytes are not read as a CSV whose garbage header then fails column detection."""
+    import numpy as np
+
+    bad = tmp_path / name
+    bad.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes())
+    result = CliRunner().invoke(main, ["scan", str(bad), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and name in errors[0] and needle in errors[0]
+    assert "Columns found" not in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_missing_file_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["scan", str(tmp_path / "nope.csv"), "-o",
                                        str(tmp_path / "o")])

@@ -104,3 +104,30 @@ def test_stdin_is_spooled_and_rereadable(monkeypatch):
     assert read_sample("-").header == ["post_id", "account_id", "created_at", "text"]
     with open_input("-") as fh:  # read again after sniffing
         assert fh.read() == CSV
+
+
+def test_text_in_any_encoding_is_not_binary(tmp_path):
+    """Latin-1 accents, UTF-8 emoji, tabs and a UTF-16 export (its NULs are removed on
+    reading) are text; random bytes are not."""
+    import numpy as np
+
+    from astroturf.io.opening import looks_binary
+
+    text = "post_id\taccount_id\ttext\r\n1\ta\tcaf\u00e9 \u00fcber \U0001f600\x0c\r\n" * 50
+    for data in (text.encode("utf-8"), text.encode("latin-1", errors="replace"),
+                 text.encode("utf-16")):
+        assert not looks_binary(data)
+    assert looks_binary(np.random.default_rng(1).integers(0, 256, 4096, np.uint8).tobytes())
+    path = tmp_path / "x.csv"
+    path.write_bytes(CSV.decode().encode("utf-16"))
+    assert read_sample(str(path)).header is not None
+
+
+def test_binary_head_is_input_error(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "x.parquet"
+    path.write_bytes(np.random.default_rng(2).integers(0, 256, 3000, np.uint8).tobytes())
+    with pytest.raises(InputError) as exc:
+        read_sample(str(path))
+    assert "PAR1" in str(exc.value) and exc.value.hint

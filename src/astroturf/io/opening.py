@@ -175,12 +175,33 @@ def read_sample(path: str, *, n_bytes: int = 65536) -> Sample:
     if head.startswith(PARQUET_MAGIC):
         return Sample(name=name, text="", is_parquet=True,
                       parquet_columns=_parquet_columns(path))
+    if looks_binary(head):
+        if name.lower().endswith(".parquet"):
+            raise InputError("not a Parquet file: it does not start with the bytes PAR1, and it "
+                             "is binary, not text", source=path, hint="check that the file is a "
+                             "complete Parquet file, or export the data as CSV or JSON lines")
+        raise InputError("not a table: binary data, neither text nor Parquet, gzip or zstd",
+                         source=path, hint="export the data as CSV, JSON lines or Parquet")
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if len(head) == n_bytes:  # a multi-byte character may be cut at the end
         text = text.rstrip("\ufffd")
     first = _first_json_value(text)
     header = None if first is not None or _looks_json(text) else sniff_header(text)
     return Sample(name=name, text=text, header=header, first_object=first)
+
+
+# C0 control bytes that text never uses (tab, LF, CR, FF and ESC aside; NUL aside too, so a
+# UTF-16 export, whose NULs are removed, still reads)
+_BINARY_BYTES = bytes([*range(1, 9), *range(14, 27), *range(28, 32)])
+
+
+def looks_binary(head: bytes) -> bool:
+    """Is this head binary data rather than text? Text exports in any 8-bit encoding or UTF-8
+    use the other C0 control bytes almost never (a stray one in a bad cell is cleaned on
+    reading); random or compressed bytes have one in 12. One in 32 bytes of the head (and at
+    least 8), a control byte in nearly every cell, is binary."""
+    n_ctrl = len(head) - len(head.translate(None, _BINARY_BYTES))
+    return n_ctrl >= max(8, len(head) // 32)
 
 
 def _parquet_columns(path: str) -> list[str]:
