@@ -321,3 +321,37 @@ def test_pair_ratios_in_blocks_equal_one_call(monkeypatch):
         got = neardup.pair_ratios(strings, x, y, score_cutoff=cutoff)
         assert got.dtype == whole.dtype and got.tolist() == whole.tolist()
     assert len(neardup.pair_ratios(strings, x[:0], y[:0])) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdé xyz😀", max_size=40), st.text(alphabet="abcdé xyz😀", max_size=40),
+       st.sampled_from([50.0, 70.0, 80.0, 95.0]))
+def test_the_length_bound_never_rules_out_a_passing_pair(a, b, threshold):
+    """ratio_can_reach is exact as a filter: a pair whose fuzz.ratio reaches the threshold
+    always passes it (lengths in characters, as rapidfuzz compares str)."""
+    from astroturf.kernels.neardup import ratio_can_reach
+
+    if fuzz.ratio(a, b) >= threshold:
+        assert ratio_can_reach(np.array([len(a)]), np.array([len(b)]), threshold)[0]
+    # a text and its own prefix: the bound is reached exactly, so it is tight
+    la = np.arange(1, 60)
+    lb = np.full_like(la, 40)
+    exact = np.array([fuzz.ratio("a" * int(n), "a" * 40) for n in la])
+    np.testing.assert_array_equal(ratio_can_reach(la, lb, threshold), exact >= threshold)
+
+
+def test_bio_clusters_drop_only_pairs_the_lengths_rule_out():
+    """Bios of very different lengths never reach the edit similarity; the ones that do are
+    all still found."""
+    from astroturf.signals.bios import near_duplicate_clusters
+
+    base = "proud member of the amazon fulfillment team, love my job"
+    texts = pd.Series([base, base + "!", base.replace("love", "luv"), base[:20],
+                       base + " " + base, "something else entirely, nothing alike at all"],
+                      dtype="str")
+    labels, i, j, sim = near_duplicate_clusters(texts, threshold=0.8)
+    got = {(int(x), int(y)) for x, y in zip(i, j, strict=True)}
+    want = {(x, y) for x, y in combinations(range(len(texts)), 2)
+            if fuzz.ratio(texts[x], texts[y]) >= 80}
+    assert got == want and {(0, 1), (0, 2), (1, 2)} <= got
+    assert labels[0] == labels[1] == labels[2] != labels[3]

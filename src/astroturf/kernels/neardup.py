@@ -164,18 +164,24 @@ def pair_ratios(strings: np.ndarray, x: np.ndarray, y: np.ndarray, *,
     return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
 
 
+def ratio_can_reach(la: np.ndarray, lb: np.ndarray, threshold: float) -> np.ndarray:
+    """Can two texts of ``la`` and ``lb`` characters have ``fuzz.ratio`` >= ``threshold``?
+    ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|, so only if
+    200 * min(la, lb) >= threshold * (la + lb): an exact bound, free to check."""
+    return 200.0 * np.minimum(la, lb) >= (threshold - 1e-9) * (la + lb)
+
+
 def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray, n_chars: np.ndarray,
              params: NearDupParams, common: np.ndarray, *, strings: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
 
-    fuzz.ratio = 100 * (1 - indel / (la + lb)) and indel >= |la - lb|: an exact bound spares
-    the edit-distance kernel a quarter of the candidates on word-salad data. The kernel needs
+    The length bound (``ratio_can_reach``) spares the edit-distance kernel a quarter of the
+    candidates on word-salad data. The kernel needs
     Python strings: ``strings`` (all texts as str), else only the texts of these candidates
     are made into strings, once each.
     """
-    la, lb = n_chars[x], n_chars[y]
-    ok = 200.0 * np.minimum(la, lb) >= (params.threshold - 1e-9) * (la + lb)
+    ok = ratio_can_reach(n_chars[x], n_chars[y], params.threshold)
     x, y = x[ok], y[ok]
     if len(x) == 0:
         return x, y, np.zeros(0), np.zeros(0)

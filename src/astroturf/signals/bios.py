@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, shared_key_pairs
 from astroturf.kernels.minhash import lsh_candidates, profile_signatures
-from astroturf.kernels.neardup import pair_ratios
+from astroturf.kernels.neardup import pair_ratios, ratio_can_reach
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 log = logging.getLogger("astroturf.signals.bios")
@@ -62,6 +62,10 @@ def near_duplicate_clusters(texts: pd.Series, *, threshold: float = 0.8, seed: i
     sig = profile_signatures(texts, seed=seed)
     i, j = lsh_candidates(sig, rows=3, max_bucket=max_bucket)  # 60 hashes: 20 bands of 3
     vals = texts.to_numpy(dtype=object)
+    if len(i):  # pairs whose lengths alone rule them out (a third of the simulator's) go first
+        n_chars = texts.str.len().to_numpy(np.int64)
+        ok = ratio_can_reach(n_chars[i], n_chars[j], 100.0 * threshold)
+        i, j = i[ok], j[ok]
     if len(i):
         # pairs under the threshold come back as 0 (the kernel stops early on them); the
         # others exactly, on every core
