@@ -354,4 +354,6 @@ def test_bio_clusters_drop_only_pairs_the_lengths_rule_out():
     want = {(x, y) for x, y in combinations(range(len(texts)), 2)
             if fuzz.ratio(texts[x], texts[y]) >= 80}
     assert got == want and {(0, 1), (0, 2), (1, 2)} <= got
+    np.testing.assert_allclose(sim, [fuzz.ratio(texts[x], texts[y]) / 100 for x, y in
+                                     zip(i, j, strict=True)])
     assert labels[0] == labels[1] == labels[2] != labels[3]
