@@ -177,9 +177,8 @@ def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray, n_chars: 
     """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
 
     The length bound (``ratio_can_reach``) spares the edit-distance kernel a quarter of the
-    candidates on word-salad data. The kernel needs
-    Python strings: ``strings`` (all texts as str), else only the texts of these candidates
-    are made into strings, once each.
+    candidates on word-salad data. The kernel needs Python strings: ``strings`` (all texts as
+    str), else only the texts of these candidates are made into strings, once each.
     """
     ok = ratio_can_reach(n_chars[x], n_chars[y], params.threshold)
     x, y = x[ok], y[ok]
