@@ -319,3 +319,25 @@ def test_the_scan_keeps_fusions_edges_and_counts_all_it_found():
     assert (got.frame["p_value"] <= cap).all()
     assert len(got) == int((full.frame["p_value"] <= cap).sum())
     assert status["template_reuse"] == f"ran: {len(full)} edges"
+
+
+def test_weak_single_pairs_are_the_rows_passing_rows_would_drop():
+    """The prefilter marks exactly the rows whose pair has one row and a large expectation
+    (checked pair by pair against a dictionary count)."""
+    from collections import Counter
+
+    from astroturf.signals.templates import _small_expectation, _weak_single_pairs
+
+    rng = np.random.default_rng(5)
+    n_acc = 50
+    a = rng.integers(0, n_acc - 1, 400)
+    b = a + rng.integers(1, 3, 400)  # few distinct pairs: many repeat
+    b = np.minimum(b, n_acc - 1)
+    k_acc = rng.integers(1, 40, n_acc)
+    got = _weak_single_pairs(a, b, k_acc, 5_000.0, 2_000.0, 1e-3, n_acc)
+    small = _small_expectation(a, b, k_acc, 5_000.0, 2_000.0, 1e-3)
+    count = Counter(zip(a.tolist(), b.tolist(), strict=True))
+    want = np.array([count[(x, y)] == 1 and not s for x, y, s in
+                     zip(a.tolist(), b.tolist(), small.tolist(), strict=True)])
+    assert want.any() and (~want).any()
+    np.testing.assert_array_equal(got, want)

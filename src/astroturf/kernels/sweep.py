@@ -183,6 +183,14 @@ def unique_sorted(x: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     return u[np.r_[True, u[1:] != u[:-1]]]
 
 
+def in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for a sorted unique array (searchsorted; no hashing)."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
 def run_starts(*cols: np.ndarray) -> np.ndarray:
     """Start positions of runs of equal values across ``cols`` (same lengths)."""
     n = len(cols[0])

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
+from astroturf.kernels.sweep import in_sorted, lexsort_ints, run_starts, unique_sorted
 from astroturf.signals.base import ChannelEdges
 
 FAMILIES: dict[str, str] = {
@@ -116,7 +116,7 @@ def collect(channels: list[ChannelEdges], n_accounts: int, *,
 
 def restrict(ev: Evidence, pairs: np.ndarray) -> Evidence:
     """The evidence of the given pair codes only (sorted or not)."""
-    keep = _member(ev.rows["pair"].to_numpy(np.int64), unique_sorted(np.asarray(pairs, np.int64)))
+    keep = in_sorted(ev.rows["pair"].to_numpy(np.int64), unique_sorted(np.asarray(pairs, np.int64)))
     new_idx = np.full(len(ev.rows), -1, np.int64)
     new_idx[keep] = np.arange(int(keep.sum()))
     k = ev.keys
@@ -213,7 +213,7 @@ def _merge_shared_posts(ev: Evidence, rows: pd.DataFrame, t: pd.DataFrame) -> pd
     prs, fms, posts = [], [], []
     for si in with_ev:
         ch = ev.channels[si]
-        sel = np.flatnonzero((sig == si) & _member(pair, multi))
+        sel = np.flatnonzero((sig == si) & in_sorted(pair, multi))
         if len(sel) == 0:
             continue
         lookup = np.full(len(ch.frame), -1, np.int64)
@@ -239,7 +239,7 @@ def _merge_shared_posts(ev: Evidence, rows: pd.DataFrame, t: pd.DataFrame) -> pd
     if len(shared) == 0:
         return t
     key = t["pair"].to_numpy(np.int64) * nf + t["fam"].to_numpy(np.int64)
-    hit = _member(key, shared)
+    hit = in_sorted(key, shared)
     tp = t["p"].to_numpy(float)
     hp, hk = t["pair"].to_numpy(np.int64)[hit], t["fam"].to_numpy(np.int64)[hit]
     starts = run_starts(hp)  # t is sorted by (pair, fam)
@@ -249,14 +249,6 @@ def _merge_shared_posts(ev: Evidence, rows: pd.DataFrame, t: pd.DataFrame) -> pd
                            "p": np.minimum(1.0, pmin * size)})
     return pd.concat([t[~hit], merged], ignore_index=True).sort_values(
         ["pair", "fam"], kind="stable").reset_index(drop=True)
-
-
-def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """values in a sorted unique array (searchsorted; no hashing)."""
-    if len(sorted_set) == 0:
-        return np.zeros(len(values), bool)
-    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[at] == values
 
 
 def run_starts_ids(sorted_values: np.ndarray) -> np.ndarray:
