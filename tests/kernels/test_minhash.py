@@ -313,10 +313,16 @@ def test_pair_ratios_in_blocks_equal_one_call(monkeypatch):
     from astroturf.kernels import neardup
 
     rng = np.random.default_rng(1)
-    strings = np.array([" ".join(rng.choice(WORDS, 6)) for _ in range(40)], dtype=object)
+    # lengths from 1 to 12 words, half of them prefixes of one text (their ratio is the
+    # length bound itself): with a cutoff, the bound rules some pairs out, others just pass
+    line = rng.choice(WORDS, 12)
+    strings = np.array([" ".join(rng.choice(WORDS, rng.integers(1, 13))) for _ in range(20)]
+                       + [" ".join(line[:k]) for k in rng.integers(1, 13, 20)], dtype=object)
     x, y = rng.integers(0, 40, 101), rng.integers(0, 40, 101)
+    n_chars = np.array([len(s) for s in strings])
+    assert not neardup.ratio_can_reach(n_chars[x], n_chars[y], 60.0).all()
     monkeypatch.setattr(neardup, "_VERIFY_BLOCK", 7)
-    for cutoff in (None, 60.0):
+    for cutoff in (None, 60.0, 80.0):
         whole = cpdist(strings[x], strings[y], scorer=fuzz.ratio, score_cutoff=cutoff)
         got = neardup.pair_ratios(strings, x, y, score_cutoff=cutoff)
         assert got.dtype == whole.dtype and got.tolist() == whole.tolist()

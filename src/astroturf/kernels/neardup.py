@@ -157,7 +157,23 @@ def pair_ratios(strings: np.ndarray, x: np.ndarray, y: np.ndarray, *,
     """``fuzz.ratio`` of ``strings[x[i]]`` and ``strings[y[i]]`` (rapidfuzz's dtype), on every
     core, ``_VERIFY_BLOCK`` pairs at a time: the kernel converts both strings of every pair
     it is given before it starts, so one call on millions of pairs held a copy of each text
-    per pair (6M bio candidates: +0.8 GiB). Each score is a property of its pair alone."""
+    per pair (6M bio candidates: +0.8 GiB). Each score is a property of its pair alone.
+
+    With ``score_cutoff`` scores under it are 0 (rapidfuzz's convention), and the pairs whose
+    lengths alone rule it out (``ratio_can_reach``) never reach the kernel: a third of the
+    simulator's bio candidates."""
+    if score_cutoff is None or len(x) == 0:
+        return _ratios(strings, x, y, score_cutoff)
+    n_chars = np.fromiter(map(len, strings), np.int64, len(strings))
+    ok = np.flatnonzero(ratio_can_reach(n_chars[x], n_chars[y], score_cutoff))
+    scores = _ratios(strings, x[ok], y[ok], score_cutoff)
+    out = np.zeros(len(x), scores.dtype)
+    out[ok] = scores
+    return out
+
+
+def _ratios(strings: np.ndarray, x: np.ndarray, y: np.ndarray,
+            score_cutoff: float | None) -> np.ndarray:
     blocks = [cpdist(strings[x[lo:lo + _VERIFY_BLOCK]], strings[y[lo:lo + _VERIFY_BLOCK]],
                      scorer=fuzz.ratio, workers=-1, score_cutoff=score_cutoff)
               for lo in range(0, len(x), _VERIFY_BLOCK)]

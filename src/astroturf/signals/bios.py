@@ -21,14 +21,12 @@ import logging
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from astroturf.kernels.keys import auto_max_p, shared_key_pairs
 from astroturf.kernels.minhash import lsh_candidates, profile_signatures
-from astroturf.kernels.neardup import pair_ratios, ratio_can_reach
+from astroturf.kernels.neardup import pair_ratios
 from astroturf.signals.base import ChannelEdges, channel_to_schema, empty_channel, profile_channel
 
 log = logging.getLogger("astroturf.signals.bios")
@@ -62,13 +60,9 @@ def near_duplicate_clusters(texts: pd.Series, *, threshold: float = 0.8, seed: i
     sig = profile_signatures(texts, seed=seed)
     i, j = lsh_candidates(sig, rows=3, max_bucket=max_bucket)  # 60 hashes: 20 bands of 3
     vals = texts.to_numpy(dtype=object)
-    if len(i):  # pairs whose lengths alone rule them out (a third of the simulator's) go first
-        n_chars = texts.str.len().to_numpy(np.int64)
-        ok = ratio_can_reach(n_chars[i], n_chars[j], 100.0 * threshold)
-        i, j = i[ok], j[ok]
     if len(i):
-        # pairs under the threshold come back as 0 (the kernel stops early on them); the
-        # others exactly, on every core
+        # pairs under the threshold come back as 0 (their lengths alone rule out a third of
+        # them; the kernel stops early on others); the others exactly, on every core
         sim = pair_ratios(vals, i, j, score_cutoff=100.0 * threshold - 1e-9) / 100.0
         ok = sim >= threshold
         i, j, sim = i[ok], j[ok], sim[ok]
@@ -128,9 +122,9 @@ def bio_similarity_channel(sd, *, field: str = "bio", threshold: float = 0.8, se
         return empty_channel(signal)
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
     by_code = pd.Series(acc[field].to_numpy(dtype=object), index=codes)
-    norm_code = pd.Series(acc["norm"].to_numpy(dtype=object), index=codes)
-    sim = cpdist(norm_code.reindex(a).to_numpy(), norm_code.reindex(b).to_numpy(),
-                 scorer=fuzz.ratio, workers=-1) / 100.0
+    text_of = np.full(sd.n_accounts, -1, np.int64)  # account code -> its distinct value
+    text_of[codes] = text_id
+    sim = pair_ratios(distinct.to_numpy(dtype=object), text_of[a], text_of[b]) / 100.0
 
     def render(f: pd.DataFrame) -> np.ndarray:
         va = pd.Series(by_code.reindex(f["a"].to_numpy()).to_numpy())
