@@ -108,3 +108,21 @@ def test_reported_edges_keep_cluster_and_significant_pairs_clusters_first():
     empty, none = reported_edges(sd, collect([], sd.n_accounts), pairs, cid, fdr=0.05,
                                  max_evidence=20)
     assert empty.empty and list(empty.columns) == list(out.columns) and len(none.edge) == 0
+
+
+def test_member_preview_is_the_per_cluster_join_it_replaced():
+    from astroturf.scoring.clusters import _member_preview
+    from astroturf.scoring.verdicts import MEMBERS_PREVIEW
+
+    rng = np.random.default_rng(3)
+    cluster = rng.integers(1, 120, 900)  # 7.5 members a cluster: some past the preview
+    name = np.array([f"user{int(i)}" for i in rng.integers(0, 5_000, 900)], dtype=object)
+    got = _member_preview(cluster, name)
+    frame = pd.DataFrame({"cluster": cluster, "name": name}).sort_values(
+        ["cluster", "name"], kind="stable")
+    want = frame.groupby("cluster")["name"].agg(
+        lambda s: " ".join(s.iloc[:MEMBERS_PREVIEW])
+        + (f" +{len(s) - MEMBERS_PREVIEW} more" if len(s) > MEMBERS_PREVIEW else ""))
+    assert got.to_dict() == want.to_dict()
+    assert any(v.endswith("more") for v in got) and any(not v.endswith("more") for v in got)
+    assert _member_preview(cluster[:0], name[:0]).empty

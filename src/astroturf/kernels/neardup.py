@@ -35,7 +35,7 @@ from astroturf.kernels.minhash import (
     minhash,
     take_texts,
 )
-from astroturf.kernels.sweep import lexsort_ints, run_starts, unique_sorted
+from astroturf.kernels.sweep import dense_rank, lexsort_ints, run_starts, unique_sorted
 from astroturf.kernels.threads import spans, thread_map
 
 log = logging.getLogger("astroturf.kernels.neardup")
@@ -80,28 +80,33 @@ def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
     own = np.repeat(np.arange(len(used), dtype=np.int64), n_sh)
     keep = ~common[(h >> np.uint64(42)).astype(np.int64)]
     h, own = h[keep], own[keep]
-    # distinct shingles per text, as one sorted (text, hash) array
-    order = np.lexsort((h, own))  # 64-bit hashes: nothing to pack
-    h, own = h[order], own[order]
-    first = np.r_[True, (h[1:] != h[:-1]) | (own[1:] != own[:-1])] if len(h) else np.zeros(0, bool)
-    h, own = h[first], own[first]
+    # shingles as dense codes (equal hashes, equal codes, so every count is the same): a
+    # (text, shingle) and a (pair, shingle) then pack into one int64 each, and two sorts of
+    # one column replace two lexsorts of 64-bit hashes (3x faster)
+    bits = max(len(h) - 1, 1).bit_length()
+    text_bits = max(len(used) - 1, 1).bit_length()
+    pair_bits = max(len(x) - 1, 1).bit_length()
+    if max(text_bits, pair_bits) + bits > 63:  # never at these block sizes
+        raise ValueError("jaccard block too large to pack")
+    low = np.int64((1 << bits) - 1)
+    shingles = unique_sorted((own << np.int64(bits)) | dense_rank(h))  # distinct, by text
+    own, code = shingles >> np.int64(bits), shingles & low
+    del shingles, h
     size = np.bincount(own, minlength=len(used))
     start = np.cumsum(size) - size
     xi, yi = inv[: len(x)], inv[len(x):]
     pair = np.arange(len(x), dtype=np.int64)
-    rows, hashes = [], []
+    keys = []
     for side in (xi, yi):
         cnt = size[side]
-        p = np.repeat(pair, cnt)
         offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         pos = np.repeat(start[side], cnt) + offs
-        rows.append(p)
-        hashes.append(h[pos])
-    p, hh = np.concatenate(rows), np.concatenate(hashes)
-    order = np.lexsort((hh, p))
-    p, hh = p[order], hh[order]
-    dup = (p[1:] == p[:-1]) & (hh[1:] == hh[:-1])
-    inter = np.bincount(p[1:][dup], minlength=len(x))
+        keys.append((np.repeat(pair, cnt) << np.int64(bits)) | code[pos])
+    key = np.concatenate(keys)
+    del keys
+    key.sort()
+    dup = key[1:] == key[:-1]  # a shingle both texts of the pair have
+    inter = np.bincount(key[1:][dup] >> np.int64(bits), minlength=len(x))
     union = size[xi] + size[yi] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from astroturf.kernels.sweep import lexsort_ints
+from astroturf.kernels.sweep import dense_rank, lexsort_ints
 from astroturf.scandata import ScanData
 from astroturf.schema import ACCOUNT_OUT_COLUMNS, EDGE_COLUMNS, STR_DTYPE, EvidenceItems
 from astroturf.scoring.reasons import fmt_p
@@ -153,8 +153,10 @@ def best_pairs(pairs: pd.DataFrame, n: int) -> pd.DataFrame:
     m = len(pairs)
     acc = np.r_[pairs["a"].to_numpy(), pairs["b"].to_numpy()]
     partner = np.r_[pairs["b"].to_numpy(), pairs["a"].to_numpy()]
-    lp = np.r_[pairs["log10_p"].to_numpy(), pairs["log10_p"].to_numpy()]
-    order = lexsort_ints((partner, lp, acc))
+    # the rank of each pair's p, not the float: both halves share it, so rank it once (the
+    # float key would be ranked inside the sort, on twice the rows)
+    rank = dense_rank(pairs["log10_p"].to_numpy())
+    order = lexsort_ints((partner, np.r_[rank, rank], acc))
     first = order[np.r_[True, acc[order][1:] != acc[order][:-1]]] if m else order
     out = pd.DataFrame({"partner": partner[first], "row": first % max(m, 1)},
                        index=acc[first])

@@ -85,7 +85,7 @@ def profile_channel(signal: str, a: np.ndarray, b: np.ndarray, *, p_value: np.nd
                 p_value if expected is None else expected, float),
             "p_value": np.asarray(p_value, float), "first": np.full(n, NAT, np.int64),
             "last": np.full(n, NAT, np.int64)}
-    frame = pd.DataFrame({**cols, **(extra or {})})
+    frame = pd.DataFrame({**cols, **(extra or {})}, copy=False)  # taken in order below
     keep = frame["a"].to_numpy() != frame["b"].to_numpy()
     order = lexsort_ints((frame["b"].to_numpy(), frame["a"].to_numpy()))
     order = order[keep[order]]
@@ -116,7 +116,7 @@ def relabel(edges: ChannelEdges, perm: np.ndarray) -> ChannelEdges:
     cols = {"a": np.minimum(a, b), "b": np.maximum(a, b)}
     order = lexsort_ints((cols["b"], cols["a"]))
     frame = pd.DataFrame({c: (cols[c] if c in cols else f[c].to_numpy())[order]
-                          for c in NULL_FRAME_COLUMNS if c in f.columns})
+                          for c in NULL_FRAME_COLUMNS if c in f.columns}, copy=False)
     out = ChannelEdges(signal=edges.signal, frame=frame, null=edges.null)
     if len(edges.ki_edge):
         inv = np.empty(len(order), np.int64)
