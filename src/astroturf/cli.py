@@ -72,9 +72,6 @@ def main(debug: bool) -> None:
     """Find coordinated fake-advocacy (astroturfing) accounts in exported social-media data."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    from astroturf.kernels.memory import prefer_small_pages
-
-    prefer_small_pages()  # the process is ours: see kernels.memory
 
 
 @main.command()

@@ -41,29 +41,3 @@ def test_without_glibc_there_is_nothing_to_call(monkeypatch):
     assert memory._malloc_trim() is None
     monkeypatch.setattr(memory, "_TRIM", None)
     memory.release_heap_memory()  # a no-op, no error
-
-
-# A fresh interpreter each: the setting is process-wide and read by NumPy at import.
-_PAGES = """
-import numpy as np
-from click.testing import CliRunner
-from astroturf.cli import main
-before = np._core.multiarray._get_madvise_hugepage()
-CliRunner().invoke(main, ["formats"], catch_exceptions=False)
-print(before, np._core.multiarray._get_madvise_hugepage())
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="NumPy asks for huge pages "
-                    "on Linux only")
-@pytest.mark.parametrize(("env", "expected"), [(None, "True False"), ("1", "True True"),
-                                               ("0", "False False")])
-def test_the_cli_stops_numpy_asking_for_huge_pages_unless_the_user_chose(env, expected):
-    import os
-
-    environ = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    if env is not None:
-        environ["NUMPY_MADVISE_HUGEPAGE"] = env
-    out = subprocess.run([sys.executable, "-c", _PAGES], capture_output=True, text=True,
-                         check=True, timeout=120, env=environ)
-    assert out.stdout.split("\n")[-2] == expected

@@ -14,11 +14,9 @@ under the next stage's peak (simulator 1M: 2.39 -> 2.16 GiB with a trim after ea
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 from collections.abc import Callable
 
-import numpy as np
 import pyarrow as pa
 
 
@@ -45,24 +43,3 @@ def release_heap_memory() -> None:
     """Return the C heap's free pages to the system (a no-op without glibc)."""
     if _TRIM is not None:
         _TRIM(0)
-
-
-def prefer_small_pages() -> bool:
-    """Stop NumPy asking Linux for transparent huge pages on its large arrays, unless the user
-    chose with ``NUMPY_MADVISE_HUGEPAGE`` (NumPy's own switch; read only when NumPy is
-    imported, so a running process needs this call). True when the setting changed.
-
-    Why: a scan allocates and frees arrays of tens of MB stage after stage. Where huge pages
-    are granted on request (``/sys/kernel/mm/transparent_hugepage``: enabled and defrag
-    ``madvise``, the usual default), each fresh array can make the kernel compact memory to
-    find 2 MB pages before the first write. On this machine kind that was a third of the
-    scan's system time: simulator 1M posts 42.4 -> 39.0 s wall (3 paired runs, all faster),
-    system time 13.3 -> 9.4 s, the same peak. Outputs do not depend on it.
-    """
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        return False
-    core = getattr(np, "_core", None) or getattr(np, "core", None)
-    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setter is None:  # a NumPy without the switch: nothing to change
-        return False
-    return bool(setter(False))
