@@ -363,3 +363,27 @@ def test_bio_clusters_drop_only_pairs_the_lengths_rule_out():
     np.testing.assert_allclose(sim, [fuzz.ratio(texts[x], texts[y]) / 100 for x, y in
                                      zip(i, j, strict=True)])
     assert labels[0] == labels[1] == labels[2] != labels[3]
+
+
+
+def test_informative_jaccard_splits_a_block_too_large_to_pack(monkeypatch):
+    import astroturf.kernels.neardup as nd
+
+    texts = np.array(["the pay is great and the managers are kind", "the pay is great and "
+                      "the managers are so kind", "nothing alike at all in this one here",
+                      "the pay is great"], dtype=object)
+    x, y = np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3])
+    common = np.zeros(1 << 22, dtype=bool)
+    want = informative_jaccard(texts, x, y, k=5, common=common)
+    sizes = []
+    real = nd._jaccard_block
+
+    def counted(texts, x, y, k, common):
+        sizes.append(len(x))
+        return real(texts, x, y, k, common)
+
+    monkeypatch.setattr(nd, "_jaccard_block", counted)
+    monkeypatch.setattr(nd, "_PACK_BITS", 8)  # as if the texts were megabytes long
+    got = informative_jaccard(texts, x, y, k=5, common=common)
+    np.testing.assert_array_equal(got, want)
+    assert sizes == [4, 2, 1, 1, 2, 1, 1]  # halved down to single pairs, joined in order

@@ -69,6 +69,7 @@ def informative_jaccard(texts: Texts, x: np.ndarray, y: np.ndarray, *, k: int,
 
 
 _JACCARD_BLOCK = 50_000
+_PACK_BITS = 63  # an int64 holds (text or pair, shingle code) while their bits fit
 
 
 def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
@@ -86,8 +87,10 @@ def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
     bits = max(len(h) - 1, 1).bit_length()
     text_bits = max(len(used) - 1, 1).bit_length()
     pair_bits = max(len(x) - 1, 1).bit_length()
-    if max(text_bits, pair_bits) + bits > 63:  # never at these block sizes
-        raise ValueError("jaccard block too large to pack")
+    if max(text_bits, pair_bits) + bits > _PACK_BITS and len(x) > 1:  # megabyte texts: halves
+        half = len(x) // 2
+        return np.r_[_jaccard_block(texts, x[:half], y[:half], k, common),
+                     _jaccard_block(texts, x[half:], y[half:], k, common)]
     low = np.int64((1 << bits) - 1)
     shingles = unique_sorted((own << np.int64(bits)) | dense_rank(h))  # distinct, by text
     own, code = shingles >> np.int64(bits), shingles & low
