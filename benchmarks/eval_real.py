@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from astroturf.config import ScanParams
+from astroturf.config import ScanParams, load_params
 from astroturf.evaluate import evaluate
 from astroturf.io import read_dataset
 from astroturf.pipeline import scan
@@ -121,7 +121,9 @@ def main() -> None:
     parser.add_argument("--null-copies", type=int, default=ScanParams().null_copies)
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args()
-    params = ScanParams(null_copies=args.null_copies)
+    # the scan's own precedence: astroturf.toml, then ASTROTURF_<SETTING> variables (e.g.
+    # ASTROTURF_NEAR_DUP_BUCKET=300), then this script's flags
+    params = load_params(overrides={"null_copies": args.null_copies})
     for name in SETS:
         if args.only and not any(o in name for o in args.only):
             continue

@@ -26,6 +26,10 @@ class ScanParams:
     max_key_accounts: int = 1000  # keys used by more accounts are "hot": bounded fan-out
     max_fanout: int = 50  # neighbours per action inside a hot key
     near_dup_threshold: float = 70.0  # rapidfuzz ratio (0-100) for near-duplicate texts
+    # near-duplicate search: LSH buckets of more texts are linked as stars (a popular phrase),
+    # and the MinHash size (bands of 2); larger finds more pairs, slower (docs/scaling.md)
+    near_dup_bucket: int = 10
+    near_dup_hashes: int = 40
     min_text_chars: int = 20  # shorter normalised texts are too generic to be templates
     burst_hours: float = 24.0  # creation-burst window
     min_cluster_size: int = 2
@@ -120,4 +124,11 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
                          f"{params.null_bandwidth}", hint="e.g. 3600 (one hour)")
     if params.window <= 0:
         raise UsageError(f"window must be positive, got {params.window}", hint="e.g. --window 60")
+    if params.near_dup_bucket < 2:
+        raise UsageError(f"near_dup_bucket must be at least 2, got {params.near_dup_bucket}",
+                         hint="e.g. near_dup_bucket = 300 (more recall, slower; 10 is default)")
+    if not (2 <= params.near_dup_hashes <= 256 and params.near_dup_hashes % 2 == 0):
+        raise UsageError(f"near_dup_hashes must be an even number from 2 to 256, got "
+                         f"{params.near_dup_hashes}", hint="e.g. near_dup_hashes = 60 (40 is "
+                         "default)")
     return params

@@ -189,7 +189,9 @@ def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
 
     sd = timer.run("encode posts", lambda: encode(
         data, min_text_chars=params.min_text_chars,
-        neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed)))
+        neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed,
+                              max_bucket=params.near_dup_bucket,
+                              n_hashes=params.near_dup_hashes)))
     release_arrow_memory()  # reading and encoding were Arrow's; the signals are NumPy's
     with dask_engine_for(params) as engine, side_jobs() as submit:
         channels, status = run_signals(sd, params, timer=timer, engine=engine)
