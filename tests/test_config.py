@@ -27,8 +27,12 @@ def test_near_dup_search_settings_resolve_with_the_documented_precedence(tmp_pat
 @pytest.mark.parametrize(("key", "value"), [("near_dup_bucket", 1), ("near_dup_hashes", 41),
                                             ("near_dup_hashes", 0), ("near_dup_hashes", 258)])
 def test_near_dup_search_settings_out_of_range_are_usage_errors(key, value):
-    with pytest.raises(UsageError, match=key):
+    with pytest.raises(UsageError, match=key) as err:
         load_params(env={}, overrides={key: value})
+    assert err.value.source == f"--{key.replace('_', '-')}"
+    with pytest.raises(UsageError, match=key) as err:
+        load_params(env={f"ASTROTURF_{key.upper()}": str(value)})
+    assert err.value.source == f"ASTROTURF_{key.upper()}"
 
 
 def test_a_bad_setting_in_the_config_file_is_one_error_line_and_exit_2(tmp_path: Path,
@@ -39,6 +43,7 @@ def test_a_bad_setting_in_the_config_file_is_one_error_line_and_exit_2(tmp_path:
                                     str(tmp_path / "out"), "-q"])
     assert res.exit_code == 2
     assert "near_dup_hashes" in res.output and "Traceback" not in res.output
+    assert str(cfg) in res.output  # names where the value came from
     assert not (tmp_path / "out").exists()
 
 

@@ -87,6 +87,7 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
     """Resolve parameters with the documented precedence; unknown keys are an error."""
     known = {f.name for f in fields(ScanParams)}
     values: dict[str, Any] = {}
+    source: dict[str, str] = {}  # where each value came from, for the errors below
     path = Path(config_file) if config_file else Path("astroturf.toml")
     if config_file or path.exists():
         try:
@@ -101,6 +102,7 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
                 raise UsageError(f"unknown setting {key!r}", source=str(path),
                                  hint=f"known settings: {', '.join(sorted(known))}")
             values[key] = _convert(key, value, str(path))
+            source[key] = str(path)
     env = os.environ if env is None else env
     threads = env.get("ASTROTURF_THREADS", "").strip()
     if threads and not (threads.isdigit() and int(threads) > 0):  # kernels.threads reads it
@@ -110,25 +112,32 @@ def load_params(*, config_file: str | os.PathLike[str] | None = None,
         var = f"ASTROTURF_{key.upper()}"
         if var in env:
             values[key] = _convert(key, env[var], var)
+            source[key] = var
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = _convert(key, value, f"--{key.replace('_', '-')}")
+            source[key] = f"--{key.replace('_', '-')}"
     params = ScanParams(**values)
     if not 0 < params.fdr < 1:
-        raise UsageError(f"fdr must be between 0 and 1, got {params.fdr}", hint="e.g. --fdr 0.05")
+        raise UsageError(f"fdr must be between 0 and 1, got {params.fdr}", hint="e.g. --fdr 0.05",
+                         source=source.get("fdr"))
     if params.null_copies < -1:
         raise UsageError(f"null_copies must be >= 0 (or auto), got {params.null_copies}",
-                         hint="e.g. --null-copies 10 (0 turns calibration off, auto is default)")
+                         hint="e.g. --null-copies 10 (0 turns calibration off, auto is default)",
+                         source=source.get("null_copies"))
     if params.null_bandwidth <= 2 * params.window:
         raise UsageError(f"null_bandwidth must exceed twice the window, got "
-                         f"{params.null_bandwidth}", hint="e.g. 3600 (one hour)")
+                         f"{params.null_bandwidth}", hint="e.g. 3600 (one hour)",
+                         source=source.get("null_bandwidth", source.get("window")))
     if params.window <= 0:
-        raise UsageError(f"window must be positive, got {params.window}", hint="e.g. --window 60")
+        raise UsageError(f"window must be positive, got {params.window}", hint="e.g. --window 60",
+                         source=source.get("window"))
     if params.near_dup_bucket < 2:
         raise UsageError(f"near_dup_bucket must be at least 2, got {params.near_dup_bucket}",
-                         hint="e.g. near_dup_bucket = 300 (more recall, slower; 10 is default)")
+                         hint="e.g. near_dup_bucket = 300 (more recall, slower; 10 is default)",
+                         source=source.get("near_dup_bucket"))
     if not (2 <= params.near_dup_hashes <= 256 and params.near_dup_hashes % 2 == 0):
         raise UsageError(f"near_dup_hashes must be an even number from 2 to 256, got "
                          f"{params.near_dup_hashes}", hint="e.g. near_dup_hashes = 60 (40 is "
-                         "default)")
+                         "default)", source=source.get("near_dup_hashes"))
     return params
