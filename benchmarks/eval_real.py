@@ -118,7 +118,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--null-copies", type=int, default=ScanParams().null_copies)
+    parser.add_argument("--null-copies", type=int, default=None,
+                        help="default: the scan's (auto, or astroturf.toml / environment)")
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args()
     # the scan's own precedence: astroturf.toml, then ASTROTURF_<SETTING> variables (e.g.

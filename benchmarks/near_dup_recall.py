@@ -34,10 +34,12 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from astroturf.cli import parse_map
+from astroturf.config import load_params
+from astroturf.errors import AstroturfError
 from astroturf.io import read_dataset
 from astroturf.kernels.minhash import common_slots
 from astroturf.kernels.neardup import NearDupParams, informative_jaccard, near_duplicate_pairs
-from astroturf.scandata import encode
+from astroturf.scandata import encode_for_scan
 
 
 def exhaustive(texts: np.ndarray, p: NearDupParams, common: np.ndarray, block: int = 2000
@@ -68,11 +70,16 @@ def main() -> None:
     ap.add_argument("--hashes", type=int, default=None,
                     help="MinHash size; bands = hashes / rows (default: the scan's)")
     args = ap.parse_args()
+    # the scan's settings (astroturf.toml, ASTROTURF_NEAR_DUP_*), these flags over them
+    try:
+        params = load_params(overrides={"near_dup_bucket": args.max_bucket,
+                                        "near_dup_hashes": args.hashes})
+    except AstroturfError as err:
+        raise SystemExit(err.render()) from None
     data = read_dataset([args.export], mapping=parse_map(args.map))
-    sd = encode(data)
+    sd = encode_for_scan(data, params)
     texts = sd.fuzzy_texts  # Arrow, as the scan searches them
-    p = NearDupParams()
-    p = replace(p, max_bucket=args.max_bucket or p.max_bucket, n_hashes=args.hashes or p.n_hashes)
+    p = sd.neardup
     print(f"max_bucket {p.max_bucket}, {p.n_hashes} hashes ({p.n_hashes // p.rows} bands of "
           f"{p.rows})")
     t0 = time.perf_counter()

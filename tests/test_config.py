@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from astroturf import pipeline
+from astroturf import pipeline, scandata
 from astroturf.cli import main
 from astroturf.config import ScanParams, load_params
 from astroturf.errors import UsageError
@@ -56,7 +56,7 @@ def test_the_scan_searches_near_duplicates_with_the_settings(monkeypatch, sample
         seen.append(kw["neardup"])
         raise RuntimeError("stop after encode")
 
-    monkeypatch.setattr(pipeline, "encode", stop)
+    monkeypatch.setattr(scandata, "encode", stop)
     with pytest.raises(RuntimeError, match="stop after encode"):
         pipeline.scan(read_dataset([str(sample_path)]),
                       ScanParams(near_dup_bucket=300, near_dup_hashes=60))

@@ -27,9 +27,8 @@ from astroturf.config import ScanParams, null_copies_for
 from astroturf.errors import UsageError
 from astroturf.kernels.keys import auto_max_p
 from astroturf.kernels.memory import release_arrow_memory, release_heap_memory
-from astroturf.kernels.neardup import NearDupParams
 from astroturf.kernels.threads import Job, side_jobs
-from astroturf.scandata import ScanData, encode
+from astroturf.scandata import ScanData, encode_for_scan
 from astroturf.schema import Dataset, ScanResult
 from astroturf.signals.base import ChannelEdges
 from astroturf.signals.catalog import SIGNALS, SignalSpec, availability
@@ -187,11 +186,7 @@ def _find(data: Dataset, params: ScanParams, timer: _Timer) -> _Findings:
     from astroturf.signals.features import account_features
     from astroturf.signals.templates import template_groups
 
-    sd = timer.run("encode posts", lambda: encode(
-        data, min_text_chars=params.min_text_chars,
-        neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed,
-                              max_bucket=params.near_dup_bucket,
-                              n_hashes=params.near_dup_hashes)))
+    sd = timer.run("encode posts", lambda: encode_for_scan(data, params))
     release_arrow_memory()  # reading and encoding were Arrow's; the signals are NumPy's
     with dask_engine_for(params) as engine, side_jobs() as submit:
         channels, status = run_signals(sd, params, timer=timer, engine=engine)

@@ -37,6 +37,8 @@ from astroturf.schema import Dataset
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
+    from astroturf.config import ScanParams
+
 log = logging.getLogger("astroturf.scandata")
 
 KIND_CODES = {"post": 0, "repost": 1, "reply": 2, "quote": 3}
@@ -217,6 +219,16 @@ def _dict_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     enc = pc.dictionary_encode(values)
     idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return idx, enc.dictionary
+
+
+def encode_for_scan(data: Dataset, params: ScanParams) -> ScanData:
+    """``encode`` with a scan's settings (the text length floor, the near-duplicate relation
+    and its search): the one place they are read, so that whatever encodes for a scan (the
+    pipeline, the benchmarks) searches the same way."""
+    return encode(data, min_text_chars=params.min_text_chars,
+                  neardup=NearDupParams(threshold=params.near_dup_threshold, seed=params.seed,
+                                        max_bucket=params.near_dup_bucket,
+                                        n_hashes=params.near_dup_hashes))
 
 
 def encode(data: Dataset, *, min_text_chars: int = 20,

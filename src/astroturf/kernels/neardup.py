@@ -83,7 +83,8 @@ def _jaccard_block(texts: Texts, x: np.ndarray, y: np.ndarray, k: int,
     h, own = h[keep], own[keep]
     # shingles as dense codes (equal hashes, equal codes, so every count is the same): a
     # (text, shingle) and a (pair, shingle) then pack into one int64 each, and two sorts of
-    # one column replace two lexsorts of 64-bit hashes (3x faster)
+    # one column replace two lexsorts of 64-bit hashes (600k pairs of simulator texts:
+    # 11.4 -> 5.3 s)
     bits = max(len(h) - 1, 1).bit_length()
     text_bits = max(len(used) - 1, 1).bit_length()
     pair_bits = max(len(x) - 1, 1).bit_length()
