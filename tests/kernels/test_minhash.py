@@ -274,6 +274,12 @@ def test_lsh_prefilter_inside_equals_filtering_after(seed, min_agree):
     keep = np.count_nonzero(sig[x] == sig[y], axis=1) >= min_agree
     fx, fy = lsh_candidates(sig, max_bucket=5, min_agree=min_agree)
     assert fx.tolist() == x[keep].tolist() and fy.tolist() == y[keep].tolist()
+    # any other property of the pair, checked inside the LSH too: the same as filtering after
+    size = rng.integers(0, 30, len(sig))
+    keep &= (size[x] + size[y]) % 3 != 0
+    fx, fy = lsh_candidates(sig, max_bucket=5, min_agree=min_agree,
+                            pair_ok=lambda a, b: (size[a] + size[b]) % 3 != 0)
+    assert fx.tolist() == x[keep].tolist() and fy.tolist() == y[keep].tolist()
 
 
 def reference_lsh(sig: np.ndarray, rows: int, max_bucket: int, hot_links: int

@@ -28,9 +28,11 @@ def pairs_within_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     size_of = np.repeat(sizes, sizes)
     rank = np.arange(n) - np.repeat(starts, sizes)
     n_right = (size_of - 1 - rank).astype(np.int64)
-    left = np.repeat(np.arange(n, dtype=np.int64), n_right)
-    offs = np.arange(len(left), dtype=np.int64) - np.repeat(np.cumsum(n_right) - n_right, n_right)
-    return left, left + 1 + offs
+    pos = np.arange(n, dtype=np.int64)
+    left = np.repeat(pos, n_right)
+    # the t-th pair overall is (l, l + 1 + t - first_l), first_l = the first pair of l
+    shift = np.repeat(np.cumsum(n_right) - n_right - pos - 1, n_right)
+    return left, np.subtract(np.arange(len(left), dtype=np.int64), shift, out=shift)
 
 
 def rarity_tail(sizes: np.ndarray, n_population: int) -> np.ndarray:

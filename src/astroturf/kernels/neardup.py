@@ -135,16 +135,19 @@ def near_duplicate_pairs(texts: Texts, params: NearDupParams = NearDupParams(), 
         common = common_slots(texts, k=params.k, max_df=params.max_df)
     sig = minhash(texts, n_hashes=params.n_hashes, k=params.k, seed=params.seed,
                   common=common)
-    # MinHash estimate >= prefilter, applied inside the LSH (same pairs, fewer to sort)
+    n_chars = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    # the length bound and MinHash estimate >= prefilter, applied inside the LSH (the same
+    # candidates, fewer to count agreements for and to sort)
     x, y = lsh_candidates(sig, rows=params.rows, max_bucket=params.max_bucket,
-                          min_agree=math.ceil(params.prefilter * sig.shape[1] - 1e-9))
+                          min_agree=math.ceil(params.prefilter * sig.shape[1] - 1e-9),
+                          pair_ok=lambda a, b: ratio_can_reach(n_chars[a], n_chars[b],
+                                                               params.threshold))
     del sig
     n_candidates = len(x)
-    n_chars = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
     # candidates outnumbering the texts: every block would make most texts strings again,
     # so make them once (the signatures are gone by now; the search's peak is in the LSH)
     strings = texts.to_numpy(zero_copy_only=False) if len(x) > len(texts) else None
-    kept = [verified(texts, x[lo:lo + _VERIFY_BLOCK], y[lo:lo + _VERIFY_BLOCK], n_chars,
+    kept = [verified(texts, x[lo:lo + _VERIFY_BLOCK], y[lo:lo + _VERIFY_BLOCK],
                      params, common, strings=strings)
             for lo in range(0, len(x), _VERIFY_BLOCK)]
     del strings
@@ -196,17 +199,16 @@ def ratio_can_reach(la: np.ndarray, lb: np.ndarray, threshold: float) -> np.ndar
     return 200.0 * np.minimum(la, lb) >= (threshold - 1e-9) * (la + lb)
 
 
-def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray, n_chars: np.ndarray,
+def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray,
              params: NearDupParams, common: np.ndarray, *, strings: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
 
-    The length bound (``ratio_can_reach``) spares the edit-distance kernel a quarter of the
-    candidates on word-salad data. The kernel needs Python strings: ``strings`` (all texts as
-    str), else only the texts of these candidates are made into strings, once each.
+    The candidates already meet the length bound (``ratio_can_reach``, checked in the LSH: a
+    quarter of the raw pairs on word-salad data). The edit-distance kernel needs Python
+    strings: ``strings`` (all texts as str), else only the texts of these candidates are made
+    into strings, once each.
     """
-    ok = ratio_can_reach(n_chars[x], n_chars[y], params.threshold)
-    x, y = x[ok], y[ok]
     if len(x) == 0:
         return x, y, np.zeros(0), np.zeros(0)
     if strings is None:
