@@ -391,3 +391,43 @@ def test_flat_split_latest_values_equal_a_groupby_of_the_sorted_rows(seed):
     want = frame.drop(columns=["_t", "_p"]).groupby("account_id", sort=True).last()
     pd.testing.assert_frame_equal(got, profile_table(want.reset_index(), source="x.csv"))
     assert got["handle"].isna().any() and got["handle"].notna().any()
+
+
+def test_parquet_binary_columns_are_read_and_bad_utf8_counted(tmp_path):
+    """Binary columns (strings written without the UTF-8 annotation) are read as text; bad
+    bytes are repaired and counted per value (this was an internal error before)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from astroturf.io.parquet import read_parquet
+
+    bad = pa.array([b"ok", b"caf\xe9", b"", b"\xff\xfe"], type=pa.binary())
+    tags = pa.array([[b"x"], [], [b"y", b"z"], None], type=pa.list_(pa.binary()))
+    table = pa.table({"text": bad, "bio": bad, "n": pa.array([1, 2, 3, 4]), "tags": tags})
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path)
+    meta: dict = {}
+    df = read_parquet(str(path), meta, columns=None, max_rows=None)
+    assert meta["non_utf8_values"] == 4
+    assert df["text"].tolist()[:2] == ["ok", "caf\ufffd"] and pd.isna(df["text"][2])
+    assert df["n"].tolist() == ["1", "2", "3", "4"]
+    assert df["tags"].tolist()[0] == "x" and df["tags"].tolist()[2] == "y z"
+
+
+def test_each_input_warning_is_logged_once(tmp_path, caplog):
+    """The column-role preview reads the file's head too: its partial counts are not logged,
+    so each repair is reported once, by the full read."""
+    import logging
+
+    from astroturf.io import read_dataset
+
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"account_id,post_id,created_at,text\n"
+                     b"a1,1,2024-01-01T00:00:00Z,caf\xe9 ok\n"
+                     b"a2,2,2024-01-01T00:01:00Z,hello\x00 there\n")
+    with caplog.at_level(logging.WARNING, logger="astroturf.io.generic"):
+        read_dataset([str(path)])
+    notes = [r.getMessage() for r in caplog.records if r.name == "astroturf.io.generic"]
+    assert sorted(notes) == sorted([f"{path}: 1 NUL bytes were removed",
+                                    f"{path}: 1 bytes were not valid UTF-8 and were read as "
+                                    "Latin-1"])

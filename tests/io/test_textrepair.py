@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,3 +84,22 @@ def test_the_control_check_reads_only_the_bytes_of_the_values():
     assert has_controls(column)
     assert not has_controls(column.iloc[:1])
     assert has_controls(pd.Series(pd.array(["nul\x00inside"], dtype="str")))
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 22])
+def test_the_control_check_block_by_block_equals_the_regex(monkeypatch, block):
+    """The bytes are compared a block at a time into one reused mask: a control character in
+    any block, first or last, is seen, and tabs, newlines and returns alone are not."""
+    import re
+
+    import astroturf.io.textrepair as tr
+
+    monkeypatch.setattr(tr, "_SCAN_BLOCK", block)
+    control = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    rng = np.random.default_rng(block)
+    alphabet = ["a", "é", "\t", "\n", "\r", " ", "\x01", "\x7f", "\x1f", "z"]
+    for _ in range(60):
+        values = ["".join(rng.choice(alphabet[:6] if rng.random() < 0.6 else alphabet,
+                                     rng.integers(0, 9))) for _ in range(rng.integers(1, 6))]
+        column = pd.Series(pd.array(values, dtype="str"))
+        assert tr.has_controls(column) == any(control.search(v) for v in values)

@@ -148,7 +148,8 @@ def read_table(path: str, *, strict: bool = False, columns: list[str] | None = N
     if len(df) == 0:
         raise InputError("no rows", source=path, hint=NO_ROWS_HINT)
     meta["rows_read"] = len(df)
-    _note(meta, path)
+    if max_rows is None:  # a preview's counts are partial, and the full read says it all
+        _note(meta, path)
     return df, meta
 
 

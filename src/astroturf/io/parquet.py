@@ -84,6 +84,8 @@ def _arrow_to_raw(table: Any) -> Any:
         table = table.flatten()
     arrays, names = [], []
     for name, col in zip(table.column_names, table.columns, strict=True):
+        # one Array: a ChunkedArray has neither view() nor offsets (binary columns failed)
+        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
         typ = col.type
         if pa.types.is_dictionary(typ):
             col = pc.cast(col, typ.value_type)

@@ -114,9 +114,14 @@ def repair_texts(values: pd.Series) -> tuple[pd.Series, pd.Series, int]:
     return out, original, int(changed.sum())
 
 
+_SCAN_BLOCK = 1 << 22  # bytes compared at a time: a mask of the whole column was a fresh
+# allocation as large as its text (950 MB at 10M posts), page-faulted in each time: 4.5 s
+
+
 def has_controls(values: pd.Series) -> bool:
     """Could ``values`` hold a control character? One vectorised pass over the raw UTF-8
-    bytes (a control byte never occurs inside a multi-byte character); False is certain."""
+    bytes (a control byte never occurs inside a multi-byte character), a block at a time
+    into one reused mask; False is certain."""
     import numpy as np
 
     if len(values) == 0 or not (pd.api.types.is_string_dtype(values.dtype)
@@ -133,10 +138,18 @@ def has_controls(values: pd.Series) -> bool:
         offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)
         lo, hi = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
         data = np.frombuffer(buffers[2], dtype=np.uint8)[lo:hi]
-        low = data < 0x20
-        if (low.any() and (low & (data != 9) & (data != 10) & (data != 13)).any()) or (
-                data == 0x7F).any():
-            return True
+        mask = np.empty(min(len(data), _SCAN_BLOCK), dtype=bool)
+        for start in range(0, len(data), _SCAN_BLOCK):
+            block = data[start:start + _SCAN_BLOCK]
+            hit = mask[:len(block)]
+            np.less(block, 0x20, out=hit)
+            if hit.any():
+                low = block[hit]
+                if ((low != 9) & (low != 10) & (low != 13)).any():
+                    return True
+            np.equal(block, 0x7F, out=hit)
+            if hit.any():
+                return True
     return False
 
 
