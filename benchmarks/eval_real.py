@@ -13,6 +13,7 @@ of genuine accounts it links. Nothing here is tuned to these files: they are dev
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import warnings
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from astroturf.config import ScanParams, load_params
+from astroturf.errors import AstroturfError
 from astroturf.evaluate import evaluate
 from astroturf.io import read_dataset
 from astroturf.pipeline import scan
@@ -124,7 +126,11 @@ def main() -> None:
     args = parser.parse_args()
     # the scan's own precedence: astroturf.toml, then ASTROTURF_<SETTING> variables (e.g.
     # ASTROTURF_NEAR_DUP_BUCKET=300), then this script's flags
-    params = load_params(overrides={"null_copies": args.null_copies})
+    try:  # a bad setting: the scan's one-line error, no traceback
+        params = load_params(overrides={"null_copies": args.null_copies})
+    except AstroturfError as err:
+        print(f"Error: {err.render()}", file=sys.stderr)
+        raise SystemExit(err.exit_code) from None
     for name in SETS:
         if args.only and not any(o in name for o in args.only):
             continue

@@ -34,6 +34,7 @@ family recall by reference component size.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
 from itertools import pairwise
@@ -48,6 +49,7 @@ from astroturf.errors import AstroturfError
 from astroturf.io import read_dataset
 from astroturf.kernels.minhash import common_slots
 from astroturf.kernels.neardup import NearDupParams, informative_jaccard, near_duplicate_pairs
+from astroturf.kernels.sweep import in_sorted, unique_sorted
 from astroturf.scandata import encode_for_scan
 
 
@@ -80,12 +82,13 @@ def main() -> None:
                     help="MinHash size; bands = hashes / rows (default: the scan's)")
     args = ap.parse_args()
     # the scan's settings (astroturf.toml, ASTROTURF_NEAR_DUP_*), these flags over them
-    try:
+    try:  # a bad setting or input: the scan's one-line error, no traceback
         params = load_params(overrides={"near_dup_bucket": args.max_bucket,
                                         "near_dup_hashes": args.hashes})
+        data = read_dataset([args.export], mapping=parse_map(args.map))
     except AstroturfError as err:
-        raise SystemExit(err.render()) from None
-    data = read_dataset([args.export], mapping=parse_map(args.map))
+        print(f"Error: {err.render()}", file=sys.stderr)
+        raise SystemExit(err.exit_code) from None
     sd = encode_for_scan(data, params)
     texts = sd.fuzzy_texts  # Arrow, as the scan searches them
     p = sd.neardup
@@ -139,11 +142,12 @@ def whole_report(ref: set[tuple[int, int]], pick: np.ndarray, whole, found_df,
     wx, wy = at[whole["x"].to_numpy()], at[whole["y"].to_numpy()]
     inside = (wx >= 0) & (wy >= 0)
     wfam = families(n_texts, whole)
+    fam = families(len(pick), found_df)
     rows = {"sample search": (pair_hits(rx, ry, found_df["x"].to_numpy(),
                                         found_df["y"].to_numpy(), len(pick)),
-                              fam_of(families(len(pick), found_df), rx, ry)),
+                              fam[rx] == fam[ry]),
             "whole-export search": (pair_hits(rx, ry, wx[inside], wy[inside], len(pick)),
-                                    fam_of(wfam, pick[rx], pick[ry]))}
+                                    wfam[pick[rx]] == wfam[pick[ry]])}
     print(f"whole-export search on the sample's reference pairs: recall "
           f"{rows['whole-export search'][0].mean():.4f}, same template family "
           f"{rows['whole-export search'][1].mean():.4f}")
@@ -163,16 +167,9 @@ def whole_report(ref: set[tuple[int, int]], pick: np.ndarray, whole, found_df,
 
 def pair_hits(rx: np.ndarray, ry: np.ndarray, fx: np.ndarray, fy: np.ndarray, n: int
               ) -> np.ndarray:
-    """For each reference pair, was it among the found pairs (both x < y)?"""
-    found = np.sort(np.minimum(fx, fy) * n + np.maximum(fx, fy))
-    key = rx * n + ry
-    at = np.minimum(np.searchsorted(found, key), max(len(found) - 1, 0))
-    return (found[at] == key) if len(found) else np.zeros(len(key), bool)
-
-
-def fam_of(fam: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Do the texts of each pair end in the same family?"""
-    return fam[x] == fam[y]
+    """For each reference pair (x < y), was it among the found pairs?"""
+    found = unique_sorted(np.minimum(fx, fy) * n + np.maximum(fx, fy))
+    return in_sorted(rx * n + ry, found)
 
 
 def families(n: int, pairs) -> np.ndarray:

@@ -431,3 +431,19 @@ def test_each_input_warning_is_logged_once(tmp_path, caplog):
     assert sorted(notes) == sorted([f"{path}: 1 NUL bytes were removed",
                                     f"{path}: 1 bytes were not valid UTF-8 and were read as "
                                     "Latin-1"])
+
+
+def test_parquet_columns_become_one_array_without_copying_a_single_chunk():
+    """A table column of one chunk is used as it is (joining a single chunk copied every
+    column, twice per read); several chunks are joined; none gives an empty array."""
+    import pyarrow as pa
+
+    from astroturf.io.parquet import _one_array
+
+    one = pa.chunked_array([pa.array(["a", "b"])])
+    assert _one_array(one).buffers()[2].address == one.chunk(0).buffers()[2].address
+    assert _one_array(pa.chunked_array([pa.array(["a"]), pa.array(["b"])])).to_pylist() == [
+        "a", "b"]
+    assert len(_one_array(pa.chunked_array([], type=pa.string()))) == 0
+    plain = pa.array([1])
+    assert _one_array(plain) is plain

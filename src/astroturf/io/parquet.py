@@ -42,12 +42,12 @@ def read_parquet(path: str, meta: dict[str, Any], *, columns: list[str] | None,
             batches = _batches(pfile.iter_batches(batch_size=65536, columns=wanted), max_rows)
             schema = pa.schema([pfile.schema_arrow.field(n) for n in wanted])
             table = pa.Table.from_batches(batches, schema=schema).combine_chunks()
-        raw, n_bad = _valid_utf8_columns(_arrow_to_raw(table.combine_chunks()))
+        raw, n_bad = _valid_utf8_columns(_arrow_to_raw(table))
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"cannot read Parquet: {exc}", source=path,
                          hint="check that the file is a complete Parquet file") from None
     meta["non_utf8_values"] = n_bad
-    df = raw.combine_chunks().to_pandas()
+    df = raw.to_pandas()  # one chunk per column already
     if columns is not None:
         df = df[[c for c in df.columns if c in columns]]
     return df.iloc[:max_rows] if max_rows else df
@@ -60,7 +60,7 @@ def _valid_utf8_columns(table: Any) -> tuple[Any, int]:
 
     arrays, n_bad = [], 0
     for col in table.columns:
-        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        col = _one_array(col)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             try:
                 col.validate(full=True)
@@ -75,6 +75,16 @@ def _valid_utf8_columns(table: Any) -> tuple[Any, int]:
     return pa.table(arrays, names=table.column_names), n_bad
 
 
+def _one_array(col: Any) -> Any:
+    """A table column as one Array: its only chunk as it is (``ChunkedArray.combine_chunks``
+    copies even a single chunk, a copy of every column per call), else the chunks joined."""
+    import pyarrow as pa
+
+    if not isinstance(col, pa.ChunkedArray):
+        return col
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
 def _arrow_to_raw(table: Any) -> Any:
     """Structs flattened to dotted names; lists space-joined; scalars cast to string."""
     import pyarrow as pa
@@ -84,8 +94,7 @@ def _arrow_to_raw(table: Any) -> Any:
         table = table.flatten()
     arrays, names = [], []
     for name, col in zip(table.column_names, table.columns, strict=True):
-        # one Array: a ChunkedArray has neither view() nor offsets (binary columns failed)
-        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        col = _one_array(col)  # a ChunkedArray has neither view() nor offsets
         typ = col.type
         if pa.types.is_dictionary(typ):
             col = pc.cast(col, typ.value_type)

@@ -205,7 +205,7 @@ def verified(texts: pa.LargeStringArray, x: np.ndarray, y: np.ndarray,
     """(x, y, score, jaccard) of the candidate pairs that are near-duplicates.
 
     The candidates already meet the length bound (``ratio_can_reach``, checked in the LSH: a
-    quarter of the raw pairs on word-salad data). The edit-distance kernel needs Python
+    quarter of the candidates failed it on word-salad data). The edit-distance kernel needs Python
     strings: ``strings`` (all texts as str), else only the texts of these candidates are made
     into strings, once each.
     """
